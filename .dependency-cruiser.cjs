@@ -1,0 +1,93 @@
+/**
+ * The layer order from DESIGN.md, enforced on every `npm test`:
+ *   config → core → store → models → broker → orders → rag → tools → agents → server, bots
+ * A folder may import only from folders to its left (server may mount bots' webhooks).
+ * `cli/`, `bench/` and `test/` are entry points and may import any layer; no layer imports them,
+ * except that tests (`*.test.ts`) may use the shared helpers in `test/`.
+ */
+const LAYERS = [
+  'config',
+  'core',
+  'store',
+  'models',
+  'broker',
+  'orders',
+  'rag',
+  'tools',
+  'agents',
+  'server',
+  'bots',
+];
+
+const layerRules = LAYERS.map((layer, index) => {
+  const right = LAYERS.slice(index + 1).filter((l) => !(layer === 'server' && l === 'bots'));
+  if (layer === 'bots') right.push('server');
+  return {
+    name: `layer-${layer}`,
+    comment: `${layer}/ may not import from layers to its right (${right.join(', ')}): see DESIGN.md`,
+    severity: 'error',
+    from: { path: `^${layer}/` },
+    to: { path: `^(${right.concat('cli', 'bench').join('|')})/` },
+  };
+}).filter((rule) => rule.to.path !== '^(cli|bench)/');
+
+module.exports = {
+  forbidden: [
+    ...layerRules,
+    {
+      name: 'core-is-pure',
+      comment: 'core/ is pure trading logic: no I/O modules (DESIGN.md)',
+      severity: 'error',
+      from: { path: '^core/' },
+      to: {
+        dependencyTypes: ['core', 'npm'],
+        pathNot: ['node_modules/(decimal\\.js|zod)/'],
+        path: '.',
+      },
+    },
+    {
+      name: 'test-helpers-only-in-tests',
+      comment: 'only test files and benchmarks may import the shared test helpers',
+      severity: 'error',
+      from: {
+        path: '^(config|core|store|models|broker|orders|rag|tools|agents|server|bots|cli)/',
+        pathNot: '\\.test\\.ts$',
+      },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+    {
+      name: 'no-dev-deps-in-product',
+      comment:
+        'product code may not depend on devDependencies (they are absent in production installs)',
+      severity: 'error',
+      from: {
+        path: '^(config|core|store|models|broker|orders|rag|tools|agents|server|bots|cli)/',
+        pathNot: '\\.test\\.ts$',
+      },
+      to: { dependencyTypes: ['npm-dev'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.json'],
+      extensionAlias: { '.js': ['.ts', '.js'] },
+    },
+  },
+};
