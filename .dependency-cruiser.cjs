@@ -51,7 +51,7 @@ module.exports = {
       severity: 'error',
       from: {
         path: '^(config|core|store|models|broker|orders|rag|tools|agents|server|bots|cli)/',
-        pathNot: '\\.test\\.ts$',
+        pathNot: '(\\.test|-contract)\\.ts$',
       },
       to: { path: '^test/' },
     },
@@ -74,7 +74,7 @@ module.exports = {
       severity: 'error',
       from: {
         path: '^(config|core|store|models|broker|orders|rag|tools|agents|server|bots|cli)/',
-        pathNot: '\\.test\\.ts$',
+        pathNot: '(\\.test|-contract)\\.ts$',
       },
       to: { dependencyTypes: ['npm-dev'] },
     },
@@ -87,7 +87,6 @@ module.exports = {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
       extensions: ['.ts', '.js', '.json'],
-      extensionAlias: { '.js': ['.ts', '.js'] },
     },
   },
 };

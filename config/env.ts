@@ -228,7 +228,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** What of a secret an error may show: a URL without its password, or a token's first characters. */
 function mask(value: string): string {
+  if (/^[a-z]+:\/\//i.test(value)) return value.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
   return value.length <= 6 ? '***' : `${value.slice(0, 4)}…(${value.length} characters)`;
 }
 

@@ -43,16 +43,16 @@ async function checkReachable(pool: Pool, url: string): Promise<void> {
     const detail = (error as Error).message || code || String(error);
     const what =
       code === 'ECONNREFUSED'
-        ? 'nothing is listening there: is PostgreSQL running, and on that port?'
+        ? 'Nothing is listening there: is PostgreSQL running, and on that port?'
         : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-          ? 'the host name does not resolve: check the host in DATABASE_URL.'
+          ? 'The host name does not resolve: check the host in DATABASE_URL.'
           : code === '28P01' || code === '28000'
-            ? 'the server refused the user or password in DATABASE_URL.'
+            ? 'The server refused the user or password in DATABASE_URL.'
             : code === '3D000'
-              ? 'that database does not exist: create it, or fix the name in DATABASE_URL.'
+              ? 'That database does not exist: create it, or fix the name in DATABASE_URL.'
               : /timeout/i.test(detail)
-                ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s: check the host, port and any firewall.`
-                : 'check that the server is running and that DATABASE_URL is right.';
+                ? `No answer within ${CONNECT_TIMEOUT_MS / 1000} s: check the host, the port and any firewall.`
+                : 'Check that the server is running and that DATABASE_URL is right; or unset DATABASE_URL to use the embedded PostgreSQL.';
     throw new DatabaseUnreachableError(
       `Cannot connect to PostgreSQL at ${describeDatabaseUrl(url)} (from DATABASE_URL): ${detail}. ${what}`,
       { cause: error },

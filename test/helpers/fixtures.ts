@@ -3,10 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { PROJECT_ROOT } from '../../config/app-info.js';
+import { SAMPLE_DIR } from '../../store/market-data/sample.js';
 
-/** data/sample: 44 symbols of real S&P 500 prices with their constituents list. */
-export const SAMPLE_DIR = path.join(PROJECT_ROOT, 'data', 'sample');
+export { SAMPLE_DIR };
 
 /** The lines of a sample file (header first), e.g. sampleLines('AAPL'). */
 export async function sampleLines(symbol: string): Promise<string[]> {

@@ -1,0 +1,62 @@
+/** The start-up banner: what runs where, and what is not configured yet. */
+import { APP_VERSION } from '../config/app-info.js';
+import type { Config } from '../config/env.js';
+import type { Database } from '../store/db/open-database.js';
+import type { Kv } from '../store/kv/kv.js';
+import type { MarketDataSummary } from '../store/repos/bars-repo.js';
+
+/** Everything the banner reports. */
+export interface BannerFacts {
+  config: Config;
+  url: string;
+  database: Database;
+  kv: Kv;
+  prices: MarketDataSummary;
+  sampleLoaded: boolean;
+  startSeconds: number;
+}
+
+/** Lines for a human at a terminal (the JSON logs carry the same facts for machines). */
+export function formatBanner(facts: BannerFacts): string {
+  const { config, database, kv, prices } = facts;
+  const db = database.embedded
+    ? `embedded PostgreSQL ${database.embedded.version} at ${database.location} (data ${database.embedded.clusterDir}, log ${database.embedded.logFile})`
+    : `PostgreSQL at ${database.location} (DATABASE_URL)`;
+  const shared =
+    kv.backend === 'redis'
+      ? 'cache, bus, locks and rate limits on Redis (REDIS_URL)'
+      : 'cache, bus, locks and rate limits in this process (set REDIS_URL to share them across processes)';
+  const priceLine =
+    prices.bars === 0
+      ? 'none yet: import some with `npx countersign import <file|folder>`'
+      : `${prices.symbols} symbols, ${prices.bars.toLocaleString('en-US')} daily bars, ${prices.firstDate} → ${prices.lastDate}${facts.sampleLoaded ? ' (the bundled sample, loaded on this first start)' : ''}`;
+
+  const later: string[] = [];
+  later.push(
+    `LLM agent      Ollama at ${config.ollama.host}, model ${config.ollama.model} (OLLAMA_HOST, OLLAMA_MODEL)`,
+  );
+  if (!config.chromaUrl)
+    later.push('Vector store   ChromaDB for trade-history search (CHROMA_URL, or embedded)');
+  if (!config.telegram.botToken)
+    later.push('Telegram       bot with approval buttons (TELEGRAM_BOT_TOKEN)');
+  if (!config.slack.botToken)
+    later.push('Slack          app with approval buttons (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)');
+  if (!config.alpaca.keyId)
+    later.push(
+      'Alpaca         real broker; the paper broker needs nothing (ALPACA_KEY_ID, ALPACA_SECRET_KEY)',
+    );
+  if (config.apiTokens.length === 0)
+    later.push('API tokens     bearer tokens for REST and MCP over HTTP (API_TOKENS)');
+
+  return [
+    `Countersign ${APP_VERSION} is up in ${facts.startSeconds.toFixed(1)} s: the assistant drafts, the human countersigns.`,
+    `  HTTP         ${facts.url}   (GET /health, GET /metrics)`,
+    `  Database     ${db}`,
+    `  Shared state ${shared}`,
+    `  Prices       ${priceLine}`,
+    '  Not configured yet (the agent, vector store, bots and brokers arrive in later releases):',
+    ...later.map((line) => `    ${line}`),
+    '  Stop with Ctrl-C; it shuts down cleanly.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,122 @@
+/** GET /health: the status and latency of every component, the version and the mode. */
+import { APP_VERSION } from '../config/app-info.js';
+import type { Config } from '../config/env.js';
+import type { Database } from '../store/db/open-database.js';
+import type { Kv } from '../store/kv/kv.js';
+
+/** One component's state. `not_configured`: not set up here, or not part of this release yet. */
+export interface ComponentHealth {
+  status: 'ok' | 'down' | 'not_configured';
+  latency_ms?: number;
+  detail?: string;
+}
+
+/** The body of GET /health. */
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'starting' | 'stopping';
+  version: string;
+  mode: 'embedded' | 'external';
+  uptime_s: number;
+  components: Record<string, ComponentHealth>;
+}
+
+/** What the health check looks at; filled in as start-up progresses. */
+export interface HealthSources {
+  phase: 'starting' | 'ready' | 'stopping';
+  config: Config;
+  startedAt: number;
+  database?: Database;
+  kv?: Kv;
+}
+
+const TIMEOUT_MS = 2_000;
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+async function timed(check: () => Promise<unknown>): Promise<ComponentHealth> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)),
+          TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return { status: 'ok', latency_ms: round(performance.now() - started) };
+  } catch (error) {
+    return {
+      status: 'down',
+      latency_ms: round(performance.now() - started),
+      detail: (error as Error).message,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Components of later releases report `not_configured` with what will turn them on, so that an
+ * operator reading /health sees the whole product and what is missing.
+ */
+function laterComponents(config: Config): Record<string, ComponentHealth> {
+  const pending = (setting: string) => ({ status: 'not_configured' as const, detail: setting });
+  return {
+    broker: pending(
+      config.alpaca.keyId
+        ? 'Alpaca keys are set; brokers arrive in a later release'
+        : 'paper broker arrives in a later release',
+    ),
+    vector_store: pending(
+      config.chromaUrl
+        ? `CHROMA_URL is set; retrieval arrives in a later release`
+        : 'set CHROMA_URL, or use the embedded Chroma of a later release',
+    ),
+    llm: pending(
+      `Ollama at ${config.ollama.host} (OLLAMA_HOST); the agent arrives in a later release`,
+    ),
+    telegram: pending(
+      config.telegram.botToken
+        ? 'TELEGRAM_BOT_TOKEN is set; the bot arrives in a later release'
+        : 'set TELEGRAM_BOT_TOKEN',
+    ),
+    slack: pending(
+      config.slack.botToken
+        ? 'SLACK_BOT_TOKEN is set; the app arrives in a later release'
+        : 'set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET',
+    ),
+  };
+}
+
+/** Checks every component at once; `ok` only when every built component answers. */
+export async function checkHealth(sources: HealthSources): Promise<HealthReport> {
+  const { database, kv } = sources;
+  const [db, shared] = await Promise.all([
+    database
+      ? timed(() => database.pool.query('SELECT 1'))
+      : Promise.resolve<ComponentHealth>({ status: 'down', detail: 'starting' }),
+    kv
+      ? timed(() => kv.ping())
+      : Promise.resolve<ComponentHealth>({ status: 'down', detail: 'starting' }),
+  ]);
+  if (database && db.status === 'ok') {
+    db.detail = `${database.mode === 'embedded' ? 'embedded' : 'external'} PostgreSQL at ${database.location}`;
+  }
+  const backend = kv?.backend === 'redis' ? 'Redis' : 'in-process';
+  const components: Record<string, ComponentHealth> = {
+    database: db,
+    cache: { ...shared, detail: shared.detail ?? backend },
+    bus: { ...shared, detail: shared.detail ?? backend },
+    ...laterComponents(sources.config),
+  };
+  const allUp = db.status === 'ok' && shared.status === 'ok';
+  return {
+    status: sources.phase === 'ready' ? (allUp ? 'ok' : 'degraded') : sources.phase,
+    version: APP_VERSION,
+    mode: sources.config.databaseUrl ? 'external' : 'embedded',
+    uptime_s: Math.round((Date.now() - sources.startedAt) / 1000),
+    components,
+  };
+}

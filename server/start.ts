@@ -1,0 +1,151 @@
+/** Starting and stopping the whole server: database, shared state, sample prices, HTTP. */
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import { APP_VERSION } from '../config/app-info.js';
+import type { Config } from '../config/env.js';
+import type { Logger } from '../config/logger.js';
+import { DataDirLock } from '../store/db/data-dir-lock.js';
+import { type Database, openDatabase } from '../store/db/open-database.js';
+import { createKv, type Kv } from '../store/kv/kv.js';
+import { loadSampleIfEmpty } from '../store/market-data/sample.js';
+import { marketDataSummary } from '../store/repos/bars-repo.js';
+import { createApp } from './app.js';
+import { formatBanner } from './banner.js';
+import type { HealthSources } from './health.js';
+import { createMetrics } from './metrics.js';
+
+/** The HTTP port is taken by another process. */
+export class PortInUseError extends Error {
+  constructor(host: string, port: number) {
+    super(
+      `Port ${port} on ${host} is already in use. Is Countersign already running (try GET http://${host}:${port}/health)? ` +
+        'Stop the other process, or set PORT to a free port.',
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
+/** A started server. */
+export interface RunningServer {
+  url: string;
+  database: Database;
+  kv: Kv;
+  /** Stops taking requests, lets running ones finish (up to 10 s), then closes Redis and the database. */
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+async function closeHttp(server: Server, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
+}
+
+/**
+ * Starts everything in order: the data-directory lock (embedded mode), the HTTP listener (so a
+ * taken port fails fast, and /health says `starting` meanwhile), the database (embedded or
+ * DATABASE_URL; migrated), Redis or its in-process stand-ins, and the sample prices when the
+ * database has none. `onFatal` is called if the embedded PostgreSQL dies under us.
+ */
+export async function startServer(options: {
+  config: Config;
+  logger: Logger;
+  banner?: (text: string) => void;
+  onFatal?: (error: Error) => void;
+}): Promise<RunningServer> {
+  const { config, logger } = options;
+  const started = performance.now();
+  const sources: HealthSources = { phase: 'starting', config, startedAt: Date.now() };
+  const lock = config.databaseUrl ? undefined : await DataDirLock.acquire(config.dataDir);
+  const metrics = createMetrics({
+    version: APP_VERSION,
+    mode: config.databaseUrl ? 'external' : 'embedded',
+  });
+  const app = createApp({ sources, metrics, logger });
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const { host, port } = config.http;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let database: Database | undefined;
+  let kv: Kv | undefined;
+  try {
+    await listen(server, port, host);
+    database = await openDatabase({ config, logger, lock });
+    sources.database = database;
+    kv = await createKv({ redisUrl: config.redisUrl, logger });
+    sources.kv = kv;
+    const sample = await loadSampleIfEmpty(database.pool, logger);
+    const prices = await marketDataSummary(database.pool);
+    await lock?.update({ httpUrl: url });
+    sources.phase = 'ready';
+    const startSeconds = (performance.now() - started) / 1000;
+    logger.info(
+      {
+        url,
+        mode: database.mode,
+        database: database.location,
+        kv: kv.backend,
+        prices,
+        startSeconds,
+      },
+      'Countersign is up',
+    );
+    options.banner?.(
+      formatBanner({
+        config,
+        url,
+        database,
+        kv,
+        prices,
+        sampleLoaded: sample !== undefined,
+        startSeconds,
+      }),
+    );
+  } catch (error) {
+    if (server.listening) await closeHttp(server, 0);
+    await kv?.close();
+    await database?.close();
+    await lock?.release();
+    throw error;
+  }
+
+  const running = { database, kv };
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      sources.phase = 'stopping';
+      logger.info('shutting down: no new requests; letting running ones finish');
+      await closeHttp(server, 10_000);
+      await running.kv.close();
+      await running.database.close();
+      logger.info('stopped cleanly');
+    })();
+    return stopping;
+  };
+  void database.embedded?.exited.then((code) => {
+    if (stopping) return;
+    options.onFatal?.(
+      new Error(
+        `the embedded PostgreSQL exited on its own (code ${code}); see ${database.embedded?.logFile}`,
+      ),
+    );
+  });
+  return { url, database, kv, stop };
+}
