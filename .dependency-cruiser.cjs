@@ -80,6 +80,8 @@ module.exports = {
     },
   ],
   options: {
+    includeOnly:
+      '^(config|core|store|models|broker|orders|rag|tools|agents|server|bots|cli|bench|test|bin)/',
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
