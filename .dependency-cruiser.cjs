@@ -40,7 +40,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^core/', pathNot: '\\.test\\.ts$' },
       to: {
-        dependencyTypes: ['core', 'npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
+        dependencyTypes: [
+          'core',
+          'npm',
+          'npm-dev',
+          'npm-optional',
+          'npm-peer',
+          'npm-no-pkg',
+          'npm-unknown',
+        ],
         pathNot: ['node_modules/(decimal\\.js|zod)/'],
         path: '.',
       },
@@ -80,7 +88,7 @@ module.exports = {
     },
   ],
   options: {
-    exclude: { path: '^(\.data|data|scratch|coverage)/' },
+    exclude: { path: '^(.data|data|scratch|coverage)/' },
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
