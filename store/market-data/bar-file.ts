@@ -22,7 +22,12 @@ export class FileRejected extends Error {
 
 /** "AAPL.csv.gz line 12, column high, value "9.1": below low 9.5; high must be ≥ low" */
 export function formatProblem(problem: FileProblem): string {
-  const where = [`${path.basename(problem.file)} line ${problem.line}`];
+  // Line 0: the file as a whole (unreadable, or its name is not a ticker).
+  const where = [
+    problem.line > 0
+      ? `${path.basename(problem.file)} line ${problem.line}`
+      : path.basename(problem.file),
+  ];
   if (problem.column) where.push(`column ${problem.column}`);
   if (problem.value !== undefined) where.push(`value ${JSON.stringify(problem.value)}`);
   return `${where.join(', ')}: ${problem.reason}`;
