@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: every benchmark, one JSON line each on stdout (progress on stderr), so that
+ * figures can be compared across commits. `npm run bench -- --only import` runs one group.
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { APP_VERSION } from '../config/app-info.js';
+import { loadConfig } from '../config/env.js';
+import { benchImport } from './import.js';
+import { benchStartup } from './startup.js';
+
+const GROUPS = { import: benchImport, startup: benchStartup } as const;
+
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const only = values.only;
+if (only !== undefined && !(only in GROUPS)) {
+  console.error(`--only ${only}: unknown group; use one of ${Object.keys(GROUPS).join(', ')}`);
+  process.exit(2);
+}
+const config = loadConfig();
+const machine = { node: process.version, cpus: os.availableParallelism(), version: APP_VERSION };
+const emit = (line: object) =>
+  console.log(JSON.stringify({ ...line, ...machine, at: new Date().toISOString() }));
+
+if (only === undefined || only === 'import') await benchImport(config, emit);
+if (only === undefined || only === 'startup') await benchStartup(emit);
