@@ -1,3 +1,4 @@
+/** Test runner settings: every *.test.ts, with one PostgreSQL set up for the whole run (test/global-setup.ts). */
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

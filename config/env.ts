@@ -168,6 +168,7 @@ export const VARIABLES = {
   },
 } satisfies Record<string, VariableSpec>;
 
+/** The name of one environment variable Countersign reads. */
 export type VariableName = keyof typeof VARIABLES;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type ApiScope = 'read' | 'propose';

@@ -4,6 +4,7 @@ import { runner } from 'node-pg-migrate';
 import type { Logger } from '../../config/logger.js';
 import type { Pool } from './pool.js';
 
+/** The SQL migrations, applied in file-name order. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
 /**

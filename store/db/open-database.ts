@@ -76,6 +76,7 @@ export async function openDatabase(options: {
 }): Promise<Database> {
   const { config, logger } = options;
   const poolOptions = {
+    logger,
     max: options.poolSize ?? 10,
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
     applicationName: options.applicationName ?? 'countersign',

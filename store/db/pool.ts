@@ -1,5 +1,6 @@
 /** PostgreSQL connection pools with the type parsing Countersign relies on. */
 import pg from 'pg';
+import type { Logger } from '../../config/logger.js';
 
 const DATE_OID = 1082;
 const TIMESTAMPTZ_OID = 1184;
@@ -23,7 +24,12 @@ export type PoolClient = pg.PoolClient;
 /** Opens a pool on `url`. Connection attempts give up after `connectTimeoutMs`. */
 export function createPool(
   url: string,
-  options: { max?: number; connectTimeoutMs?: number; applicationName?: string } = {},
+  options: {
+    max?: number;
+    connectTimeoutMs?: number;
+    applicationName?: string;
+    logger?: Logger;
+  } = {},
 ): Pool {
   const pool = new pg.Pool({
     connectionString: url,
@@ -34,8 +40,10 @@ export function createPool(
     types,
   });
   // An idle client that loses its server (restart, network) emits 'error' on the pool; without a
-  // listener that would crash the process. The next checkout reconnects.
-  pool.on('error', () => {});
+  // listener that would crash the process. The pool drops that client; the next checkout reconnects.
+  pool.on('error', (error) =>
+    options.logger?.warn({ err: error }, 'an idle database connection failed'),
+  );
   return pool;
 }
 
@@ -45,16 +53,19 @@ export async function inTransaction<T>(
   work: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
+  let broken = false;
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+    await client.query('ROLLBACK').catch(() => {
+      broken = true; // a connection that cannot even roll back is not given to the next caller
+    });
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 
