@@ -1,10 +1,12 @@
 /** Running the real `countersign` command in a child process, as a user would. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
+import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../config/app-info.js';
+import { freePort } from '../../store/db/postgres-cluster.js';
+import { tempFolder } from './fixtures.js';
+
+export { freePort };
 
 const BIN = path.join(PROJECT_ROOT, 'bin', 'countersign.js');
 
@@ -92,18 +94,6 @@ export async function runCli(args: string[], env: Record<string, string | undefi
   return { code, stdout: cli.stdout(), stderr: cli.stderr(), ms: performance.now() - started };
 }
 
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Polls GET /health until it answers 200; returns the body and how long it took. */
 export async function waitForHealthy(
   url: string,
@@ -130,7 +120,7 @@ export async function waitForHealthy(
  * user cannot enter when the tests run as root, so it is opened up to 0755.
  */
 export async function dataFolder(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'countersign-data-'));
-  await chmod(dir, 0o755);
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  const folder = await tempFolder();
+  await chmod(folder.dir, 0o755);
+  return folder;
 }
