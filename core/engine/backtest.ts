@@ -1,0 +1,130 @@
+/** One backtest from request to result: validated inputs, the simulation, metrics, and a record to replay it. */
+import { computeMetrics, drawdownCurve } from '../metrics/compute-metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { buildPanel } from '../series/panel.js';
+import type { BarView, PriceMode } from '../series/price-series.js';
+import { strategyByName } from '../strategies/index.js';
+import { parseStrategyParams } from '../strategies/params.js';
+import type { StrategyParams } from '../strategies/strategy.js';
+import { type EngineConfig, type EngineConfigInput, resolveEngineConfig } from './config.js';
+import { simulate } from './simulate.js';
+import type { Fill, Trade } from './trade.js';
+
+/** What to run: the strategy by name, its parameters, the bars (already cut to the date range) and the settings. */
+export interface BacktestRequest {
+  strategy: string;
+  params?: StrategyParams;
+  views: BarView[];
+  config?: EngineConfigInput;
+}
+
+/** A fingerprint of the bars a run used, so a replay can tell it has the same data. */
+export interface DataFingerprint {
+  symbol: string;
+  bars: number;
+  first: string;
+  last: string;
+  /** FNV-1a (word-wise) over the close ticks: changes when any close changes. */
+  closeChecksum: string;
+}
+
+/** Everything needed to run the backtest again and get the same result. */
+export interface BacktestInputs {
+  strategy: string;
+  params: StrategyParams;
+  symbols: string[];
+  priceMode: PriceMode;
+  config: EngineConfig;
+  data: DataFingerprint[];
+}
+
+/** A finished backtest. */
+export interface BacktestResult {
+  inputs: BacktestInputs;
+  /** Cash plus positions at the last close; exact on the price grid for whole shares. */
+  finalEquity: number;
+  finalCash: number;
+  finalShares: Record<string, number>;
+  fills: Fill[];
+  trades: Trade[];
+  metrics: Metrics;
+  curve: { dates: string[]; equity: Float64Array; drawdown: Float64Array; benchmark: Float64Array };
+}
+
+/** Input the engine refuses (no data, wrong strategy kind); the message names the value. */
+export class BacktestInputError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BacktestInputError';
+  }
+}
+
+/** Runs one backtest. Throws StrategyParamsError, EngineConfigError or BacktestInputError on bad input. */
+export function runBacktest(request: BacktestRequest): BacktestResult {
+  const strategy = strategyByName(request.strategy);
+  const params = parseStrategyParams(strategy, request.params ?? {});
+  const config = resolveEngineConfig(request.config);
+  const { views } = request;
+  if (views.length === 0) throw new BacktestInputError('no symbols to backtest; give at least one');
+  for (const view of views) {
+    if (view.dates.length < 2) {
+      throw new BacktestInputError(
+        `${view.symbol} has ${view.dates.length} bar(s) in the range; a backtest needs at least 2`,
+      );
+    }
+  }
+  const symbols = views.map((view) => view.symbol);
+  const duplicate = symbols.find((symbol, k) => symbols.indexOf(symbol) !== k);
+  if (duplicate) throw new BacktestInputError(`symbol ${duplicate} is listed twice`);
+  const panel = buildPanel(views);
+  const run = simulate(strategy, params, panel, config);
+  const metrics = computeMetrics({
+    dates: run.dates,
+    equity: run.equity,
+    exposure: run.exposure,
+    tradedNotional: run.tradedNotional,
+    trades: run.trades,
+    benchmark: run.benchmark,
+    riskFreeRate: config.riskFreeRate,
+  });
+  return {
+    inputs: {
+      strategy: strategy.name,
+      params,
+      symbols,
+      priceMode: views[0]?.mode ?? 'raw',
+      config,
+      data: views.map(fingerprint),
+    },
+    finalEquity: run.finalEquity,
+    finalCash: run.finalCash,
+    finalShares: run.finalShares,
+    fills: run.fills,
+    trades: run.trades,
+    metrics,
+    curve: {
+      dates: run.dates,
+      equity: run.equity,
+      drawdown: drawdownCurve(run.equity),
+      benchmark: run.benchmark,
+    },
+  };
+}
+
+/** The fingerprint of one view's bars. */
+export function fingerprint(view: BarView): DataFingerprint {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < view.closeTicks.length; i++) {
+    const tick = view.closeTicks[i] as number;
+    // Two 32-bit words per tick (ToUint32 is exact modulo 2^32 for integers below 2^53).
+    hash = Math.imul(hash ^ (tick >>> 0), 0x01000193);
+    hash = Math.imul(hash ^ Math.floor(tick / 4294967296), 0x01000193);
+  }
+  return {
+    symbol: view.symbol,
+    bars: view.dates.length,
+    first: view.dates[0] ?? '',
+    last: view.dates[view.dates.length - 1] ?? '',
+    closeChecksum: (hash >>> 0).toString(16).padStart(8, '0'),
+  };
+}

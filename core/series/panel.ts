@@ -1,0 +1,33 @@
+/** Several symbols' bars on one shared calendar, for backtests where they share one cash balance. */
+import type { BarView } from './price-series.js';
+
+/** The union of the symbols' trading days and, per symbol, where each day falls in its own bars. */
+export interface Panel {
+  views: BarView[];
+  /** ISO dates on which at least one symbol has a bar, ascending. */
+  dates: string[];
+  /** barAt[j][t]: the index of calendar day t in views[j]'s bars, or −1 when it has none that day. */
+  barAt: Int32Array[];
+}
+
+/** Aligns the views on the union of their dates. One view maps onto itself without copying dates. */
+export function buildPanel(views: BarView[]): Panel {
+  if (views.length === 1) {
+    const only = views[0] as BarView;
+    const identity = new Int32Array(only.dates.length);
+    for (let i = 0; i < identity.length; i++) identity[i] = i;
+    return { views, dates: only.dates, barAt: [identity] };
+  }
+  const all = new Set<string>();
+  for (const view of views) for (const date of view.dates) all.add(date);
+  const dates = [...all].sort();
+  const barAt = views.map((view) => {
+    const map = new Int32Array(dates.length).fill(-1);
+    let i = 0;
+    for (let t = 0; t < dates.length && i < view.dates.length; t++) {
+      if (dates[t] === view.dates[i]) map[t] = i++;
+    }
+    return map;
+  });
+  return { views, dates, barAt };
+}
