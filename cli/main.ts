@@ -5,6 +5,7 @@ import { STRATEGIES } from '../core/strategies/index.js';
 import { backtestCommand } from './backtest.js';
 import { reportFailure } from './errors.js';
 import { importCommand } from './import.js';
+import { optimizeCommand } from './optimize.js';
 import { RUN_OPTION_FLAGS } from './run-options.js';
 import { serveCommand } from './serve.js';
 
@@ -63,6 +64,46 @@ backtest
     'print one JSON object (final_equity, fills, trades, metrics, inputs, elapsed_ms)',
   )
   .action(backtestCommand);
+
+const optimize = program
+  .command('optimize')
+  .description(
+    "search a strategy's parameters per symbol (grid, random or TPE), optionally with walk-forward validation",
+  )
+  .requiredOption(
+    '--strategy <name>',
+    `strategy: ${STRATEGIES.filter((s) => s.kind === 'per_symbol')
+      .map((s) => s.name)
+      .join(', ')}`,
+  )
+  .requiredOption('--symbols <list>', 'comma-separated tickers; each is optimized on its own')
+  .option(
+    '--grid <spec>',
+    "values to search, e.g. fast=5:50:5,slow=20:200:20 (min:max:step, a|b|c or one value); default: the strategy's declared ranges",
+  )
+  .option(
+    '--method <m>',
+    'grid (default, every combination), random or tpe (Bayesian, sample-efficient)',
+  )
+  .option('--trials <n>', 'random/tpe: parameter sets to try (default 100); grid: a cap')
+  .option('--seed <n>', 'random/tpe: seed, for repeatable runs (default 1)')
+  .option(
+    '--objective <names>',
+    'sharpe (default), sortino, cagr, calmar, total_return, max_drawdown, profit_factor; several (comma-separated) give a Pareto front',
+    'sharpe',
+  )
+  .option(
+    '--walk-forward <folds>',
+    'also validate with this many rolling in-sample/out-of-sample folds',
+  )
+  .option('--workers <n>', 'worker threads (default: 1 for small jobs, every core for large ones)');
+for (const [flags, description] of RUN_OPTION_FLAGS) optimize.option(flags, description);
+optimize
+  .option(
+    '--json',
+    'print one JSON object: rows (symbol, parameters, final_equity, objective, trade_count), best, walk_forward, elapsed_ms',
+  )
+  .action(optimizeCommand);
 
 try {
   await program.parseAsync();

@@ -5,7 +5,7 @@ import { buildPanel } from '../series/panel.js';
 import type { BarView, PriceMode } from '../series/price-series.js';
 import { strategyByName } from '../strategies/index.js';
 import { parseStrategyParams } from '../strategies/params.js';
-import type { StrategyParams } from '../strategies/strategy.js';
+import type { Strategy, StrategyParams } from '../strategies/strategy.js';
 import { type EngineConfig, type EngineConfigInput, resolveEngineConfig } from './config.js';
 import { simulate } from './simulate.js';
 import type { Fill, Trade } from './trade.js';
@@ -57,6 +57,46 @@ export class BacktestInputError extends RangeError {
     super(message);
     this.name = 'BacktestInputError';
   }
+}
+
+/** The figures of one run, without the curves and records (what optimization needs, thousands of times). */
+export interface BacktestScore {
+  finalEquity: number;
+  metrics: Metrics;
+}
+
+/**
+ * Runs one backtest for scoring: params and config must already be resolved (parseStrategyParams,
+ * resolveEngineConfig), which an optimizer does once per parameter set rather than per call.
+ */
+export function scoreBacktest(
+  strategy: Strategy,
+  params: StrategyParams,
+  views: BarView[],
+  config: EngineConfig,
+): BacktestScore {
+  const panel = buildPanel(views);
+  const run = simulate(strategy, params, panel, config, scratchFor(panel.dates.length));
+  const metrics = computeMetrics({
+    dates: run.dates,
+    equity: run.equity,
+    exposure: run.exposure,
+    tradedNotional: run.tradedNotional,
+    trades: run.trades,
+    benchmark: run.benchmark,
+    riskFreeRate: config.riskFreeRate,
+  });
+  return { finalEquity: run.finalEquity, metrics };
+}
+
+let scratch = { equity: new Float64Array(0), exposure: new Float64Array(0) };
+
+/** Curve buffers for scoring runs: the metrics read them at once and nothing keeps them. */
+function scratchFor(length: number) {
+  if (scratch.equity.length !== length) {
+    scratch = { equity: new Float64Array(length), exposure: new Float64Array(length) };
+  }
+  return scratch;
 }
 
 /** Runs one backtest. Throws StrategyParamsError, EngineConfigError or BacktestInputError on bad input. */

@@ -42,19 +42,26 @@ export function simulate(
   params: StrategyParams,
   panel: Panel,
   config: EngineConfig,
+  /** Curves to write into instead of allocating (an optimizer reuses them across thousands of runs). */
+  buffers?: { equity: Float64Array; exposure: Float64Array },
+  /** 'general' forces the calendar loop (tests compare the two loops on the same runs). */
+  loop: 'auto' | 'general' = 'auto',
 ): Simulation {
   const { views, dates } = panel;
   const N = views.length;
   const T = dates.length;
   const ledger = new Ledger(views, dates, config);
-  const equity = new Float64Array(T);
-  const exposure = new Float64Array(T);
+  const reuse =
+    buffers !== undefined && buffers.equity.length === T && buffers.exposure.length === T;
+  const equity = reuse ? buffers.equity : new Float64Array(T);
+  const exposure = reuse ? buffers.exposure : new Float64Array(T);
   const lastClose = new Float64Array(N);
   const protective =
     config.stopLoss !== undefined ||
     config.takeProfit !== undefined ||
     config.trailingStop !== undefined;
   if (
+    loop === 'auto' &&
     strategy.kind === 'per_symbol' &&
     N === 1 &&
     !protective &&
@@ -67,6 +74,9 @@ export function simulate(
   } else {
     runCalendar(strategy, params, panel, config, ledger, equity, exposure, lastClose);
   }
+  const book = ledger.finish(lastClose);
+  // The curve's last point is the exact final equity, so metrics end on the same figure.
+  if (T > 0) equity[T - 1] = book.finalEquity;
   return {
     dates,
     equity,
@@ -75,7 +85,7 @@ export function simulate(
     fills: ledger.fills,
     trades: ledger.trades,
     tradedNotional: ledger.tradedNotional,
-    ...ledger.finish(lastClose),
+    ...book,
     scale: ledger.scale,
   };
 }

@@ -10,13 +10,22 @@ export interface Panel {
   barAt: Int32Array[];
 }
 
-/** Aligns the views on the union of their dates. One view maps onto itself without copying dates. */
+const single = new WeakMap<BarView, Panel>();
+
+/**
+ * Aligns the views on the union of their dates. One view maps onto itself without copying dates,
+ * and its panel is cached, so an optimizer running thousands of backtests on one symbol builds it once.
+ */
 export function buildPanel(views: BarView[]): Panel {
   if (views.length === 1) {
     const only = views[0] as BarView;
+    const cached = single.get(only);
+    if (cached) return cached;
     const identity = new Int32Array(only.dates.length);
     for (let i = 0; i < identity.length; i++) identity[i] = i;
-    return { views, dates: only.dates, barAt: [identity] };
+    const panel = { views: [only], dates: only.dates, barAt: [identity] };
+    single.set(only, panel);
+    return panel;
   }
   const all = new Set<string>();
   for (const view of views) for (const date of view.dates) all.add(date);

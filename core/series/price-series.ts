@@ -141,3 +141,18 @@ export function sliceSeries(series: PriceSeries, from?: string, to?: string): Pr
     scale: series.scale,
   };
 }
+
+/** Bars [start, end) of a view (walk-forward windows), sharing its arrays. */
+export function sliceView(view: BarView, start: number, end: number): BarView {
+  return {
+    ...view,
+    dates: view.dates.slice(start, end),
+    open: view.open.subarray(start, end),
+    high: view.high.subarray(start, end),
+    low: view.low.subarray(start, end),
+    close: view.close.subarray(start, end),
+    volume: view.volume.subarray(start, end),
+    closeTicks: view.closeTicks.subarray(start, end),
+    adjClose: view.adjClose.subarray(start, end),
+  };
+}

@@ -63,6 +63,33 @@ export function smaCompare(view: BarView, fast: number, slow: number): Float64Ar
   return out;
 }
 
+/**
+ * Crossing signals straight from the exact comparison, in one pass and one allocation (the
+ * optimizer's hot path): the same rule as crossSignals(smaCompare(...)), which a test checks.
+ */
+export function smaCrossSignals(view: BarView, fast: number, slow: number): Int8Array {
+  const n = view.closeTicks.length;
+  const prefix = tickPrefix(view);
+  const safe = view.maxTick * slow * Math.max(fast, n / slow + 1) < Number.MAX_SAFE_INTEGER;
+  if (!safe) return crossSignals(smaCompare(view, fast, slow));
+  const out = new Int8Array(n);
+  let last = 0;
+  for (let t = slow - 1; t < n; t++) {
+    const end = prefix[t + 1] as number;
+    const c =
+      slow * (end - (prefix[t + 1 - fast] as number)) -
+      fast * (end - (prefix[t + 1 - slow] as number));
+    if (c > 0) {
+      if (last < 0) out[t] = 1;
+      last = 1;
+    } else if (c < 0) {
+      if (last > 0) out[t] = -1;
+      last = -1;
+    }
+  }
+  return out;
+}
+
 /** The simple-moving-average crossover. */
 export const smaCross: SymbolStrategy<Params> = {
   kind: 'per_symbol',
@@ -76,5 +103,5 @@ export const smaCross: SymbolStrategy<Params> = {
     { name: 'slow', kind: 'int', min: 20, max: 200, step: 20 },
   ],
   accept: (params) => (params.fast as number) < (params.slow as number),
-  signals: (view, params) => crossSignals(smaCompare(view, params.fast, params.slow)),
+  signals: (view, params) => smaCrossSignals(view, params.fast, params.slow),
 };

@@ -1,0 +1,188 @@
+/** `countersign optimize`: search a strategy's parameters per symbol, optionally with walk-forward validation. */
+import cliProgress from 'cli-progress';
+import { parseGridSpec } from '../core/optimize/param-space.js';
+import type { SearchMethod } from '../core/optimize/run-search.js';
+import { strategyByName } from '../core/strategies/index.js';
+import {
+  type OptimizeReport,
+  type OptimizeSource,
+  optimizeStrategy,
+} from '../store/jobs/optimize-strategy.js';
+import { createThreadRunner, defaultThreads, type TaskRunner } from '../store/jobs/task-runner.js';
+import { loadSeries } from '../store/market-data/load-series.js';
+import { reportRunFailure } from './input-errors.js';
+import { loadDatabaseSeries } from './load-views.js';
+import { ratio, table, toJson } from './output.js';
+import { parseRunOptions, type RunOptionText, UsageError } from './run-options.js';
+
+/** Options of the optimize command. */
+export interface OptimizeOptions extends RunOptionText {
+  strategy: string;
+  grid?: string;
+  method?: string;
+  trials?: string;
+  seed?: string;
+  objective: string;
+  walkForward?: string;
+  workers?: string;
+  json?: boolean;
+}
+
+function whole(
+  flag: string,
+  text: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new UsageError(
+      `${flag} ${JSON.stringify(text)} is not valid; use a whole number from ${min} to ${max}`,
+    );
+  }
+  return value;
+}
+
+/** Rows as `optimize --json` prints them: symbol, the parameters, final_equity, each objective, trade_count. */
+export function optimizeJson(report: OptimizeReport, elapsedMs: number): unknown {
+  return toJson({
+    strategy: report.strategy,
+    method: report.method,
+    objectives: report.objectives,
+    rows: report.rows.map((row) => ({
+      symbol: row.symbol,
+      ...row.params,
+      finalEquity: row.finalEquity,
+      ...row.scores,
+      tradeCount: row.tradeCount,
+      ...(row.error ? { error: row.error } : {}),
+    })),
+    best: report.best,
+    front: report.front,
+    walkForward: report.walkForward.map((one) => ({
+      ...one,
+      folds: one.folds.map(({ outOfSampleMetrics, ...fold }) => ({
+        ...fold,
+        outOfSampleTradeCount: outOfSampleMetrics?.tradeCount ?? null,
+      })),
+    })),
+    backtests: report.backtests,
+    elapsedMs,
+  });
+}
+
+function summary(report: OptimizeReport, elapsedMs: number): string {
+  const objective = report.objectives[0] as string;
+  const lines = report.best.map((best) => {
+    const params = Object.entries(best.params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    return [best.symbol, `${params}  ${objective} ${ratio(best.scores[objective] ?? null)}`] as [
+      string,
+      string,
+    ];
+  });
+  for (const one of report.walkForward) {
+    const s = one.summary;
+    lines.push([
+      `${one.symbol} walk-forward`,
+      `${s.folds} folds: in-sample ${ratio(s.meanInSample)}, out-of-sample ${ratio(s.meanOutOfSample)}, degradation ${s.degradation === null ? 'n/a' : `${(s.degradation * 100).toFixed(0)} %`}, most common ${JSON.stringify(s.mostCommonParams)} in ${(s.mostCommonShare * 100).toFixed(0)} % of folds`,
+    ]);
+  }
+  lines.push([
+    'Backtests',
+    `${report.backtests.toLocaleString('en-US')} in ${(elapsedMs / 1000).toFixed(2)} s`,
+  ]);
+  return `Best ${report.method} ${report.strategy} by ${objective}:\n${table(lines)}`;
+}
+
+/** Runs the optimize command. Ctrl-C cancels the search. */
+export async function optimizeCommand(options: OptimizeOptions): Promise<void> {
+  let runner: TaskRunner | undefined;
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    const strategy = strategyByName(options.strategy);
+    const run = parseRunOptions(options);
+    const method = (options.method ?? 'grid') as SearchMethod;
+    if (!['grid', 'random', 'tpe'].includes(method))
+      throw new UsageError(
+        `--method ${JSON.stringify(options.method)} is not valid; use grid, random or tpe`,
+      );
+    const axes = options.grid === undefined ? undefined : parseGridSpec(options.grid);
+    const trials = whole('--trials', options.trials, 1, 1_000_000);
+    const seed = whole('--seed', options.seed, 0, 2 ** 31);
+    const folds = whole('--walk-forward', options.walkForward, 1, 50) ?? 0;
+    const objectives = options.objective.split(',').map((name) => name.trim());
+    const files = run.data !== undefined;
+    const needSeries = !files || folds > 0;
+    const series =
+      needSeries || files
+        ? files
+          ? await loadSeries({ kind: 'files', path: run.data as string }, run)
+          : await loadDatabaseSeries(run)
+        : [];
+    const combos = axes ? Object.values(axes).reduce((n, values) => n * values.length, 1) : 100;
+    const bars = series.reduce((sum, one) => sum + one.dates.length, 0);
+    // Threads pay ~0.3 s to start; below ~50 M bar-steps one thread finishes sooner.
+    const threads =
+      whole('--workers', options.workers, 1, 256) ??
+      (bars * combos > 50_000_000 ? defaultThreads() : 1);
+    runner = createThreadRunner(threads);
+    const source: OptimizeSource = { kind: 'series', series };
+    const bar =
+      process.stderr.isTTY && !options.json
+        ? new cliProgress.SingleBar(
+            {
+              format: 'Optimizing [{bar}] {value}/{total} backtests | ETA {eta_formatted}',
+              stream: process.stderr,
+              hideCursor: true,
+            },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+    bar?.start(1, 0);
+    const started = performance.now();
+    const report = await optimizeStrategy(
+      {
+        strategy: strategy.name,
+        symbols: run.symbols,
+        source,
+        from: run.from,
+        to: run.to,
+        priceMode: run.priceMode,
+        config: run.config,
+        method,
+        axes,
+        trials,
+        seed,
+        objectives,
+        walkForward: folds,
+        calendars: Object.fromEntries(series.map((one) => [one.symbol, one.dates])),
+        signal: abort.signal,
+        onProgress: (done, total) => {
+          bar?.setTotal(total);
+          bar?.update(done);
+        },
+      },
+      runner,
+    );
+    const elapsedMs = performance.now() - started;
+    bar?.stop();
+    console.log(
+      options.json ? JSON.stringify(optimizeJson(report, elapsedMs)) : summary(report, elapsedMs),
+    );
+  } catch (error) {
+    if (abort.signal.aborted) {
+      console.error(`countersign optimize: cancelled. ${(error as Error).message}`);
+      process.exitCode = 130;
+    } else {
+      process.exitCode = reportRunFailure('optimize', error);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    await runner?.close();
+  }
+}
