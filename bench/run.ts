@@ -6,10 +6,11 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { APP_VERSION } from '../config/app-info.js';
 import { loadConfig } from '../config/env.js';
+import { benchBacktest } from './backtest.js';
 import { benchImport } from './import.js';
 import { benchStartup } from './startup.js';
 
-const GROUPS = { import: benchImport, startup: benchStartup } as const;
+const GROUPS = { import: benchImport, startup: benchStartup, backtest: benchBacktest } as const;
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = values.only;
@@ -24,3 +25,4 @@ const emit = (line: object) =>
 
 if (only === undefined || only === 'import') await benchImport(config, emit);
 if (only === undefined || only === 'startup') await benchStartup(emit);
+if (only === undefined || only === 'backtest') await benchBacktest(emit);

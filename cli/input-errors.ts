@@ -2,6 +2,7 @@
 import { BacktestInputError } from '../core/engine/backtest.js';
 import { EngineConfigError } from '../core/engine/config.js';
 import { ExactRangeError } from '../core/engine/ticks.js';
+import { UnknownObjectiveError } from '../core/optimize/objectives/index.js';
 import { ParamSpecError } from '../core/optimize/param-space.js';
 import { StrategyParamsError } from '../core/strategies/params.js';
 import { FileRejected, formatProblem } from '../store/market-data/bar-file.js';
@@ -17,6 +18,7 @@ const INPUT_ERRORS = [
   ParamSpecError,
   MissingDataError,
   ExactRangeError,
+  UnknownObjectiveError,
 ];
 
 /** Prints `error` for `command` and returns the exit code: 2 for bad input, else reportFailure's. */

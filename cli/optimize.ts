@@ -1,5 +1,7 @@
 /** `countersign optimize`: search a strategy's parameters per symbol, optionally with walk-forward validation. */
+import { setMaxListeners } from 'node:events';
 import cliProgress from 'cli-progress';
+import { objectiveByName } from '../core/optimize/objectives/index.js';
 import { parseGridSpec } from '../core/optimize/param-space.js';
 import type { SearchMethod } from '../core/optimize/run-search.js';
 import { strategyByName } from '../core/strategies/index.js';
@@ -9,7 +11,7 @@ import {
   optimizeStrategy,
 } from '../store/jobs/optimize-strategy.js';
 import { createThreadRunner, defaultThreads, type TaskRunner } from '../store/jobs/task-runner.js';
-import { loadSeries } from '../store/market-data/load-series.js';
+import { filesFor, loadSeries } from '../store/market-data/load-series.js';
 import { reportRunFailure } from './input-errors.js';
 import { loadDatabaseSeries } from './load-views.js';
 import { ratio, table, toJson } from './output.js';
@@ -116,22 +118,30 @@ export async function optimizeCommand(options: OptimizeOptions): Promise<void> {
     const seed = whole('--seed', options.seed, 0, 2 ** 31);
     const folds = whole('--walk-forward', options.walkForward, 1, 50) ?? 0;
     const objectives = options.objective.split(',').map((name) => name.trim());
+    objectives.forEach(objectiveByName); // fail on a typo before loading any data
     const files = run.data !== undefined;
-    const needSeries = !files || folds > 0;
-    const series =
-      needSeries || files
-        ? files
-          ? await loadSeries({ kind: 'files', path: run.data as string }, run)
-          : await loadDatabaseSeries(run)
-        : [];
     const combos = axes ? Object.values(axes).reduce((n, values) => n * values.length, 1) : 100;
-    const bars = series.reduce((sum, one) => sum + one.dates.length, 0);
-    // Threads pay ~0.3 s to start; below ~50 M bar-steps one thread finishes sooner.
+    // Threads pay ~0.3 s to start; below ~2,000 backtests one thread finishes sooner.
     const threads =
       whole('--workers', options.workers, 1, 256) ??
-      (bars * combos > 50_000_000 ? defaultThreads() : 1);
+      (run.symbols.length * combos >= 2_000 ? defaultThreads() : 1);
+    // Worker threads read their own files, in parallel; walk-forward needs the calendars here,
+    // and a single thread gains nothing from handing the files over.
+    const workersRead = files && threads > 1 && folds === 0;
+    const paths = workersRead ? await filesFor(run.data as string, run.symbols) : [];
+    const series = workersRead
+      ? []
+      : files
+        ? await loadSeries({ kind: 'files', path: run.data as string }, run)
+        : await loadDatabaseSeries(run);
     runner = createThreadRunner(threads);
-    const source: OptimizeSource = { kind: 'series', series };
+    setMaxListeners(0, abort.signal); // tinypool adds one abort listener per task in flight
+    const source: OptimizeSource = workersRead
+      ? {
+          kind: 'files',
+          files: Object.fromEntries(run.symbols.map((symbol, k) => [symbol, paths[k] as string])),
+        }
+      : { kind: 'series', series };
     const bar =
       process.stderr.isTTY && !options.json
         ? new cliProgress.SingleBar(

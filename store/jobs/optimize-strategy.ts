@@ -12,6 +12,7 @@ import {
 } from '../../core/optimize/walk-forward.js';
 import type { PriceMode, PriceSeries } from '../../core/series/price-series.js';
 import { strategyByName } from '../../core/strategies/index.js';
+import { StrategyParamsError } from '../../core/strategies/params.js';
 import { type OptimizeTask, seriesData, type TaskRow } from './optimize-task.js';
 import type { TaskRunner } from './task-runner.js';
 
@@ -91,7 +92,7 @@ export async function optimizeStrategy(
 ): Promise<OptimizeReport> {
   const strategy = strategyByName(request.strategy);
   if (strategy.kind !== 'per_symbol') {
-    throw new RangeError(
+    throw new StrategyParamsError(
       `${strategy.name} ranks symbols against each other; optimize runs one symbol at a time, so use a per-symbol strategy`,
     );
   }
@@ -100,7 +101,7 @@ export async function optimizeStrategy(
   const dimensions = toDimensions(space);
   for (const name of Object.keys(request.axes ?? {})) {
     if (!strategy.space.some((spec) => spec.name === name)) {
-      throw new RangeError(
+      throw new StrategyParamsError(
         `unknown parameter "${name}" for ${strategy.name}; its parameters are ${strategy.space.map((s) => s.name).join(', ')}`,
       );
     }

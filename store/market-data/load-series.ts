@@ -36,7 +36,7 @@ async function fileFor(dir: string, symbol: string): Promise<string> {
 }
 
 /** Files for each symbol: one per symbol in a folder, or the one file given (its name must be a requested symbol). */
-async function filesFor(source: string, symbols: string[]): Promise<string[]> {
+export async function filesFor(source: string, symbols: string[]): Promise<string[]> {
   const info = await stat(source).catch(() => undefined);
   if (!info) throw new MissingDataError(`--data ${source}: no such file or folder`);
   if (info.isDirectory()) return Promise.all(symbols.map((symbol) => fileFor(source, symbol)));
