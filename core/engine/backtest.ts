@@ -7,7 +7,7 @@ import { strategyByName } from '../strategies/index.js';
 import { parseStrategyParams } from '../strategies/params.js';
 import type { Strategy, StrategyParams } from '../strategies/strategy.js';
 import { type EngineConfig, type EngineConfigInput, resolveEngineConfig } from './config.js';
-import { simulate } from './simulate.js';
+import { type Simulation, simulate } from './simulate.js';
 import type { Fill, Trade } from './trade.js';
 
 /** What to run: the strategy by name, its parameters, the bars (already cut to the date range) and the settings. */
@@ -77,7 +77,13 @@ export function scoreBacktest(
 ): BacktestScore {
   const panel = buildPanel(views);
   const run = simulate(strategy, params, panel, config, scratchFor(panel.dates.length));
-  const metrics = computeMetrics({
+  const metrics = metricsOf(run, config);
+  return { finalEquity: run.finalEquity, metrics };
+}
+
+/** The metrics of a simulation, against its buy-and-hold benchmark. */
+function metricsOf(run: Simulation, config: EngineConfig): Metrics {
+  return computeMetrics({
     dates: run.dates,
     equity: run.equity,
     exposure: run.exposure,
@@ -86,7 +92,6 @@ export function scoreBacktest(
     benchmark: run.benchmark,
     riskFreeRate: config.riskFreeRate,
   });
-  return { finalEquity: run.finalEquity, metrics };
 }
 
 let scratch = { equity: new Float64Array(0), exposure: new Float64Array(0) };
@@ -118,15 +123,7 @@ export function runBacktest(request: BacktestRequest): BacktestResult {
   if (duplicate) throw new BacktestInputError(`symbol ${duplicate} is listed twice`);
   const panel = buildPanel(views);
   const run = simulate(strategy, params, panel, config);
-  const metrics = computeMetrics({
-    dates: run.dates,
-    equity: run.equity,
-    exposure: run.exposure,
-    tradedNotional: run.tradedNotional,
-    trades: run.trades,
-    benchmark: run.benchmark,
-    riskFreeRate: config.riskFreeRate,
-  });
+  const metrics = metricsOf(run, config);
   return {
     inputs: {
       strategy: strategy.name,
