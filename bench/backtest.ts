@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../config/app-info.js';
+import type { Config } from '../config/env.js';
 import { runBacktest } from '../core/engine/backtest.js';
 import { priceView } from '../core/series/price-series.js';
 import { SAMPLE_DIR } from '../store/market-data/sample.js';
@@ -52,7 +53,7 @@ async function cli(
 }
 
 /** Every backtest benchmark; `emit` prints one JSON line each. */
-export async function benchBacktest(emit: (line: object) => void): Promise<void> {
+export async function benchBacktest(config: Config, emit: (line: object) => void): Promise<void> {
   const dataDir = existsSync(UNIVERSE) ? UNIVERSE : SAMPLE_DIR;
   const aapl = priceView(await readSeriesFile(path.join(dataDir, 'AAPL.csv.gz')), 'raw');
   const request = { strategy: 'sma_cross', params: { fast: 10, slow: 50 }, views: [aapl] };
@@ -85,6 +86,7 @@ export async function benchBacktest(emit: (line: object) => void): Promise<void>
     dataDir,
     '--workers',
     '1',
+    '--local',
     '--json',
   ]);
   emit({
@@ -116,6 +118,7 @@ export async function benchBacktest(emit: (line: object) => void): Promise<void>
     UNIVERSE,
     '--workers',
     '2',
+    '--local',
     '--json',
   ]);
   const rows = all.out.rows as unknown[];
@@ -129,6 +132,37 @@ export async function benchBacktest(emit: (line: object) => void): Promise<void>
     threads: 2,
     target_ms: 10_000,
   });
+
+  if (config.redisUrl === undefined) {
+    emit({ bench: 'optimize_grid_universe_queue', skipped: 'REDIS_URL is not set' });
+  } else {
+    // The same grid as BullMQ jobs on Redis, worked by this process's 2 threads: the queue's cost.
+    const queued = await cli([
+      'optimize',
+      '--strategy',
+      'sma_cross',
+      '--symbols',
+      symbols.join(','),
+      '--grid',
+      GRID,
+      '--data',
+      UNIVERSE,
+      '--workers',
+      '2',
+      '--queue',
+      `bench-${process.pid}`,
+      '--json',
+    ]);
+    emit({
+      bench: 'optimize_grid_universe_queue',
+      symbols: symbols.length,
+      backtests: (queued.out.rows as unknown[]).length,
+      elapsed_ms: queued.out.elapsed_ms,
+      wall_ms: Math.round(queued.wallMs),
+      peak_rss_mb: queued.peakRssMb,
+      threads: 2,
+    });
+  }
 
   const rotation = await cli([
     'backtest',

@@ -25,4 +25,4 @@ const emit = (line: object) =>
 
 if (only === undefined || only === 'import') await benchImport(config, emit);
 if (only === undefined || only === 'startup') await benchStartup(emit);
-if (only === undefined || only === 'backtest') await benchBacktest(emit);
+if (only === undefined || only === 'backtest') await benchBacktest(config, emit);

@@ -24,7 +24,8 @@ export function reportFailure(error: unknown): number {
     console.error(`countersign: ${(error as Error).message}`);
     return 1;
   }
-  const redis = error instanceof Error && /^Redis /.test(error.message);
+  const redis =
+    error instanceof Error && /^(Redis |Could not connect to Redis)/.test(error.message);
   console.error(redis ? `countersign: ${(error as Error).message}` : error);
   return 1;
 }

@@ -8,6 +8,7 @@ import { importCommand } from './import.js';
 import { optimizeCommand } from './optimize.js';
 import { RUN_OPTION_FLAGS } from './run-options.js';
 import { serveCommand } from './serve.js';
+import { workerCommand } from './worker.js';
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
@@ -96,7 +97,12 @@ const optimize = program
     '--walk-forward <folds>',
     'also validate with this many rolling in-sample/out-of-sample folds',
   )
-  .option('--workers <n>', 'worker threads (default: 1 for small jobs, every core for large ones)');
+  .option('--workers <n>', 'worker threads (default: 1 for small jobs, every core for large ones)')
+  .option(
+    '--queue <name>',
+    'with REDIS_URL: share the work on this Redis queue; by default countersign-optimize is used when a countersign worker listens on it',
+  )
+  .option('--local', 'run only on this machine, even when REDIS_URL is set');
 for (const [flags, description] of RUN_OPTION_FLAGS) optimize.option(flags, description);
 optimize
   .option(
@@ -104,6 +110,15 @@ optimize
     'print one JSON object: rows (symbol, parameters, final_equity, objective, trade_count), best, walk_forward, elapsed_ms',
   )
   .action(optimizeCommand);
+
+program
+  .command('worker')
+  .description(
+    'work optimization jobs from the Redis queue (needs REDIS_URL); run it on more machines to add capacity, Ctrl-C finishes the running jobs and stops',
+  )
+  .option('--threads <n>', 'jobs run at once, one per thread (default: every core)')
+  .option('--queue <name>', 'the queue to work (default countersign-optimize)')
+  .action(workerCommand);
 
 try {
   await program.parseAsync();

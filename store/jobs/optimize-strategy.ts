@@ -13,7 +13,7 @@ import {
 import type { PriceMode, PriceSeries } from '../../core/series/price-series.js';
 import { strategyByName } from '../../core/strategies/index.js';
 import { StrategyParamsError } from '../../core/strategies/params.js';
-import { type OptimizeTask, seriesData, type TaskRow } from './optimize-task.js';
+import type { OptimizeTask, TaskRow } from './optimize-task.js';
 import type { TaskRunner } from './task-runner.js';
 
 /** Where the bars are: files each worker reads, or series already loaded (from the database). */
@@ -106,7 +106,6 @@ export async function optimizeStrategy(
       );
     }
   }
-  const json = runner.kind === 'queue';
   const taskBase = (symbol: string): Omit<OptimizeTask, 'params'> => {
     const base = {
       strategy: strategy.name,
@@ -119,7 +118,7 @@ export async function optimizeStrategy(
     if (request.source.kind === 'files')
       return { ...base, file: request.source.files[symbol] as string };
     const series = request.source.series.find((one) => one.symbol === symbol) as PriceSeries;
-    return { ...base, series: seriesData(series, json) };
+    return { ...base, series };
   };
   const rows: OptimizeRow[] = [];
   let done = 0;

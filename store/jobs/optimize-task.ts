@@ -15,13 +15,6 @@ import { strategyByName } from '../../core/strategies/index.js';
 import { parseStrategyParams } from '../../core/strategies/params.js';
 import { readSeriesFile } from '../market-data/series-file.js';
 
-/** Plain arrays instead of Float64Array, so a task survives JSON (BullMQ) as well as structured clone. */
-export type SeriesData = Omit<
-  PriceSeries,
-  'open' | 'high' | 'low' | 'close' | 'adjClose' | 'volume'
-> &
-  Record<'open' | 'high' | 'low' | 'close' | 'adjClose' | 'volume', number[] | Float64Array>;
-
 /** What a worker needs: where the bars are, which window of them, and which parameter sets to run. */
 export interface OptimizeTask {
   strategy: string;
@@ -30,7 +23,12 @@ export interface OptimizeTask {
   symbol: string;
   /** A CSV file the worker reads itself (a path it can see), or the series inline. */
   file?: string;
-  series?: SeriesData;
+  series?: PriceSeries;
+  /**
+   * Names the inline series for the worker's view cache (a queue worker gets the same bars again
+   * and again under one key); without it an inline series is viewed afresh for each task.
+   */
+  seriesKey?: string;
   from?: string;
   to?: string;
   /** Bars [start, end) of the dated range (walk-forward windows); all of them when absent. */
@@ -47,54 +45,33 @@ export interface TaskRow {
 }
 
 const views = new Map<string, Promise<BarView>>();
+/** Views a long-lived worker keeps at most (about 1.5 MB each for 20 years of daily bars). */
+export const VIEW_CACHE_LIMIT = 600;
 
 /** The view a task asks for; a worker keeps them, since folds and batches come back to the same bars. */
 function viewFor(task: OptimizeTask): Promise<BarView> {
-  const key = `${task.file ?? `inline:${task.symbol}`}|${task.priceMode}|${task.from ?? ''}|${task.to ?? ''}`;
-  let view = task.series ? undefined : views.get(key);
+  const source = task.series ? task.seriesKey : task.file;
+  const key =
+    source === undefined
+      ? undefined
+      : `${source}|${task.priceMode}|${task.from ?? ''}|${task.to ?? ''}`;
+  let view = key === undefined ? undefined : views.get(key);
   if (!view) {
     view = (async () => {
-      const series = task.series
-        ? toSeries(task.series)
-        : await readSeriesFile(task.file as string);
+      const series = task.series ?? (await readSeriesFile(task.file as string));
       return priceView(sliceSeries(series, task.from, task.to), task.priceMode);
     })();
-    if (!task.series) {
+    if (key !== undefined) {
+      // Least recently used first out: a Map iterates in insertion order.
+      if (views.size >= VIEW_CACHE_LIMIT) views.delete(views.keys().next().value as string);
       views.set(key, view);
       view.catch(() => views.delete(key));
     }
+  } else if (key !== undefined) {
+    views.delete(key);
+    views.set(key, view);
   }
   return view;
-}
-
-function toSeries(data: SeriesData): PriceSeries {
-  const column = (values: number[] | Float64Array) =>
-    values instanceof Float64Array ? values : Float64Array.from(values);
-  return {
-    symbol: data.symbol,
-    dates: data.dates,
-    scale: data.scale,
-    open: column(data.open),
-    high: column(data.high),
-    low: column(data.low),
-    close: column(data.close),
-    adjClose: column(data.adjClose),
-    volume: column(data.volume),
-  };
-}
-
-/** A series as a task carries it. */
-export function seriesData(series: PriceSeries, json: boolean): SeriesData {
-  if (!json) return series;
-  return {
-    ...series,
-    open: [...series.open],
-    high: [...series.high],
-    low: [...series.low],
-    close: [...series.close],
-    adjClose: [...series.adjClose],
-    volume: [...series.volume],
-  };
 }
 
 /** Runs every parameter set of the task; a refused set becomes a row with its error, not a failed task. */

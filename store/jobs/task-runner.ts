@@ -7,6 +7,8 @@ import { type OptimizeTask, runOptimizeTask, type TaskRow } from './optimize-tas
 export interface TaskRunner {
   readonly kind: 'in_process' | 'threads' | 'queue';
   readonly parallelism: number;
+  /** The Redis queue, for kind 'queue'. */
+  readonly queueName?: string;
   run(task: OptimizeTask, signal?: AbortSignal): Promise<TaskRow[]>;
   close(): Promise<void>;
 }
