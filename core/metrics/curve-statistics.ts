@@ -87,25 +87,23 @@ export function curveStatistics(
       shortfallSquares += shortfall * shortfall;
     }
   } else {
-    let benchmarkPrevious = benchmarkSum;
+    const moves = benchmarkMoves(benchmark);
+    const deviations = moves.deviations;
+    benchmarkSum = moves.sum;
+    lowestBenchmarkBase = moves.lowestBase;
+    benchmarkDeviationSum = moves.deviationSum;
+    benchmarkSquares = moves.squares;
     for (let i = 1; i < bars; i++) {
       const value = equity[i] as number;
-      const benchmarkValue = benchmark[i] as number;
       equitySum += value;
       exposureSum += exposure[i] as number;
-      benchmarkSum += benchmarkValue;
       if (previous < lowestBase) lowestBase = previous;
-      if (benchmarkPrevious < lowestBenchmarkBase) lowestBenchmarkBase = benchmarkPrevious;
       const growth = value / previous;
       const d = growth - shift;
-      const db = benchmarkValue / benchmarkPrevious - benchmarkShift;
       previous = value;
-      benchmarkPrevious = benchmarkValue;
       sum += d;
       squares += d * d;
-      benchmarkDeviationSum += db;
-      benchmarkSquares += db * db;
-      crossProducts += d * db;
+      crossProducts += d * (deviations[i] as number);
       const excess = growth - hurdle;
       const shortfall = excess - Math.abs(excess);
       shortfallSquares += shortfall * shortfall;
@@ -146,6 +144,49 @@ export function curveStatistics(
     meanExposure,
     benchmark: moments,
   };
+}
+
+/** What curveStatistics needs of a benchmark curve alone: the same for every run against it. */
+interface BenchmarkMoves {
+  /** deviations[i] = benchmark[i] / benchmark[i−1] − shift (index 0 unused). */
+  deviations: Float64Array;
+  sum: number;
+  lowestBase: number;
+  deviationSum: number;
+  squares: number;
+}
+
+const movesCache = new WeakMap<Float64Array, BenchmarkMoves>();
+
+/**
+ * The benchmark's shifted returns and their sums, computed once per curve: an optimizer scores
+ * thousands of runs against one buy-and-hold curve. Benchmark curves are never written after they
+ * are made (the engine caches them), so caching by the array is safe.
+ */
+function benchmarkMoves(benchmark: Float64Array): BenchmarkMoves {
+  const cached = movesCache.get(benchmark);
+  if (cached) return cached;
+  const bars = benchmark.length;
+  const deviations = new Float64Array(bars);
+  let sum = benchmark[0] as number;
+  let previous = sum;
+  let lowestBase = previous;
+  const shift = bars > 1 ? (benchmark[1] as number) / previous : 1;
+  let deviationSum = 0;
+  let squares = 0;
+  for (let i = 1; i < bars; i++) {
+    const value = benchmark[i] as number;
+    sum += value;
+    if (previous < lowestBase) lowestBase = previous;
+    const db = value / previous - shift;
+    previous = value;
+    deviations[i] = db;
+    deviationSum += db;
+    squares += db * db;
+  }
+  const moves = { deviations, sum, lowestBase, deviationSum, squares };
+  movesCache.set(benchmark, moves);
+  return moves;
 }
 
 /** Sample variance from shifted sums; clamped at 0 because rounding can leave a tiny negative. */

@@ -12,7 +12,8 @@ import {
   sliceView,
 } from '../../core/series/price-series.js';
 import { strategyByName } from '../../core/strategies/index.js';
-import { parseStrategyParams } from '../../core/strategies/params.js';
+import { parseStrategyParams, StrategyParamsError } from '../../core/strategies/params.js';
+import type { Strategy, StrategyParams } from '../../core/strategies/strategy.js';
 import { readSeriesFile } from '../market-data/series-file.js';
 
 /** What a worker needs: where the bars are, which window of them, and which parameter sets to run. */
@@ -74,6 +75,27 @@ function viewFor(task: OptimizeTask): Promise<BarView> {
   return view;
 }
 
+/** Parsed parameter sets (or their refusal), by strategy and value: every symbol of a grid repeats them. */
+const parsed = new Map<string, StrategyParams | StrategyParamsError>();
+const PARSED_LIMIT = 100_000;
+
+function parsedParams(strategy: Strategy, raw: Params): StrategyParams {
+  const key = `${strategy.name}|${JSON.stringify(raw)}`;
+  let entry = parsed.get(key);
+  if (entry === undefined) {
+    try {
+      entry = parseStrategyParams(strategy, raw);
+    } catch (error) {
+      if (!(error instanceof StrategyParamsError)) throw error;
+      entry = error;
+    }
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(key, entry);
+  }
+  if (entry instanceof StrategyParamsError) throw entry;
+  return entry;
+}
+
 /** Runs every parameter set of the task; a refused set becomes a row with its error, not a failed task. */
 export async function runOptimizeTask(task: OptimizeTask): Promise<TaskRow[]> {
   const strategy = strategyByName(task.strategy);
@@ -82,7 +104,7 @@ export async function runOptimizeTask(task: OptimizeTask): Promise<TaskRow[]> {
   if (task.window) view = sliceView(view, task.window.start, task.window.end);
   return task.params.map((raw) => {
     try {
-      const params = parseStrategyParams(strategy, raw);
+      const params = parsedParams(strategy, raw);
       const score = scoreBacktest(strategy, params, [view], config);
       return { params: raw, finalEquity: score.finalEquity, metrics: score.metrics };
     } catch (error) {
