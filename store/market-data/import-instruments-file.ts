@@ -12,13 +12,15 @@ export function isInstrumentsHeader(cells: string[]): boolean {
   return (keys.includes('symbol') || keys.includes('ticker')) && !keys.includes('date');
 }
 
-interface InstrumentRow {
+/** One row of a constituents list. */
+export interface InstrumentRow {
   symbol: string;
   name: string | null;
   sector: string | null;
 }
 
-async function readInstruments(file: string): Promise<InstrumentRow[]> {
+/** Reads a constituents list; throws FileRejected naming the line of a bad row. */
+export async function readInstruments(file: string): Promise<InstrumentRow[]> {
   const rows: InstrumentRow[] = [];
   const seen = new Map<string, number>();
   let columns: { symbol: number; name: number; sector: number } | undefined;
