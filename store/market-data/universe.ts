@@ -5,7 +5,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { PriceSeries } from '../../core/series/price-series.js';
-import type { Pool } from '../db/pool.js';
 import { symbolFromFileName } from './bar-file.js';
 import { readInstruments } from './import-instruments-file.js';
 import { loadSeries, MissingDataError, type SeriesSource } from './load-series.js';
