@@ -45,7 +45,8 @@ export interface RunOptions {
   config: EngineConfigInput;
 }
 
-function number(flag: string, text: string | undefined, valid: string): number | undefined {
+/** A number option, or UsageError naming it and `valid`. */
+export function number(flag: string, text: string | undefined, valid: string): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value)) {
@@ -54,14 +55,20 @@ function number(flag: string, text: string | undefined, valid: string): number |
   return value;
 }
 
-function nonNegative(flag: string, text: string | undefined, unit: string): number | undefined {
+/** A number option ≥ 0. */
+export function nonNegative(
+  flag: string,
+  text: string | undefined,
+  unit: string,
+): number | undefined {
   const value = number(flag, text, `use a number ≥ 0 (${unit})`);
   if (value !== undefined && value < 0)
     throw new UsageError(`${flag} ${text} is negative; use a number ≥ 0 (${unit})`);
   return value;
 }
 
-function choice<T extends string>(
+/** One of `valid`, or UsageError listing them. */
+export function choice<T extends string>(
   flag: string,
   text: string | undefined,
   valid: readonly T[],
@@ -122,7 +129,8 @@ export function parseSymbols(text: string): string[] {
   return symbols;
 }
 
-function date(flag: string, text: string | undefined): string | undefined {
+/** A YYYY-MM-DD option. */
+export function date(flag: string, text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   if (!isIsoDate(text))
     throw new UsageError(
@@ -131,7 +139,8 @@ function date(flag: string, text: string | undefined): string | undefined {
   return text;
 }
 
-function fraction(flag: string, text: string | undefined): number | undefined {
+/** A fraction in (0, 1]. */
+export function fraction(flag: string, text: string | undefined): number | undefined {
   const value = number(flag, text, 'use a fraction such as 0.05 for 5 %');
   if (value !== undefined && !(value > 0 && value <= 1)) {
     throw new UsageError(

@@ -1,7 +1,6 @@
 /** The estimators against straightforward textbook loops on real sample prices, and their refusals. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadSeries } from '../../../store/market-data/load-series.js';
-import { SAMPLE_DIR } from '../../../test/helpers/fixtures.js';
+import { loadSampleSeries } from '../../../test/helpers/sample-series.js';
 import type { PriceSeries } from '../../series/price-series.js';
 import type { ReturnsMatrix } from '../types.js';
 import { CROSS_PRODUCTS_WASM, crossProducts, crossProductsJs } from './cross-products.js';
@@ -13,7 +12,7 @@ let series: PriceSeries[];
 let x: ReturnsMatrix;
 
 beforeAll(async () => {
-  series = await loadSeries({ kind: 'files', path: SAMPLE_DIR }, { symbols: SYMBOLS });
+  series = await loadSampleSeries(SYMBOLS);
   x = buildReturns(series, { end: '2021-04-21', lookback: 250 }).returns;
 });
 
