@@ -8,9 +8,15 @@ import { APP_VERSION } from '../config/app-info.js';
 import { loadConfig } from '../config/env.js';
 import { benchBacktest } from './backtest.js';
 import { benchImport } from './import.js';
+import { benchPortfolio } from './portfolio.js';
 import { benchStartup } from './startup.js';
 
-const GROUPS = { import: benchImport, startup: benchStartup, backtest: benchBacktest } as const;
+const GROUPS = {
+  import: benchImport,
+  startup: benchStartup,
+  backtest: benchBacktest,
+  portfolio: benchPortfolio,
+} as const;
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = values.only;
@@ -26,3 +32,4 @@ const emit = (line: object) =>
 if (only === undefined || only === 'import') await benchImport(config, emit);
 if (only === undefined || only === 'startup') await benchStartup(emit);
 if (only === undefined || only === 'backtest') await benchBacktest(config, emit);
+if (only === undefined || only === 'portfolio') await benchPortfolio(emit);

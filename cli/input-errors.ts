@@ -4,6 +4,14 @@ import { EngineConfigError } from '../core/engine/config.js';
 import { ExactRangeError } from '../core/engine/ticks.js';
 import { UnknownObjectiveError } from '../core/optimize/objectives/index.js';
 import { ParamSpecError } from '../core/optimize/param-space.js';
+import { EstimatorInputError } from '../core/portfolio/estimators/returns.js';
+import {
+  PortfolioInfeasibleError,
+  PortfolioInputError,
+  PortfolioSolverError,
+} from '../core/portfolio/optimize/index.js';
+import { RebalanceInputError } from '../core/rebalance/types.js';
+import { ScreenRequestError } from '../core/screening/index.js';
 import { StrategyParamsError } from '../core/strategies/params.js';
 import { FileRejected, formatProblem } from '../store/market-data/bar-file.js';
 import { MissingDataError } from '../store/market-data/load-series.js';
@@ -19,6 +27,12 @@ const INPUT_ERRORS = [
   MissingDataError,
   ExactRangeError,
   UnknownObjectiveError,
+  EstimatorInputError,
+  ScreenRequestError,
+  RebalanceInputError,
+  PortfolioInputError,
+  PortfolioInfeasibleError,
+  PortfolioSolverError,
 ];
 
 /** Prints `error` for `command` and returns the exit code: 2 for bad input, else reportFailure's. */

@@ -109,6 +109,22 @@ function sizing(text: string | undefined): EngineConfigInput['sizing'] {
   throw new UsageError(`--sizing ${JSON.stringify(text)} is not valid; ${valid}`);
 }
 
+/** SYM=weight,SYM=weight → record; each weight a finite number. */
+export function parseWeights(flag: string, text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [symbol, value] = part.split('=');
+    const weight = Number(value);
+    if (!symbol || value === undefined || value.trim() === '' || !Number.isFinite(weight))
+      throw new UsageError(`${flag}: "${part}" is not SYMBOL=weight; write e.g. AAPL=0.4,MSFT=0.6`);
+    out[parseSymbols(symbol)[0] as string] = weight;
+  }
+  return out;
+}
+
 /** Parses a comma-separated symbol list: upper-cased, checked, no duplicates. */
 export function parseSymbols(text: string): string[] {
   const symbols = text
