@@ -1,50 +1,16 @@
 /** Benchmark: importing the whole S&P 500 daily set (504 files, 2.4 M rows) into an empty database. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { PROJECT_ROOT } from '../config/app-info.js';
 import type { Config } from '../config/env.js';
 import { silentLogger } from '../config/logger.js';
-import { DataDirLock } from '../store/db/data-dir-lock.js';
-import { startEmbeddedPostgres } from '../store/db/embedded-postgres.js';
 import { migrate } from '../store/db/migrate.js';
 import { createPool } from '../store/db/pool.js';
 import { importPaths } from '../store/market-data/import-paths.js';
 import { SAMPLE_DIR } from '../store/market-data/sample.js';
-import { dataFolder } from '../test/helpers/cli.js';
-import { uniqueName, withDatabase } from '../test/helpers/naming.js';
+import { freshDatabase } from './fresh-database.js';
 
 const SHARED = path.resolve(PROJECT_ROOT, '..', 'shared', 'data', 'sp500-daily');
-
-/** A fresh, migrated, empty database on DATABASE_URL's server, or on a throwaway embedded PostgreSQL. */
-async function freshDatabase(config: Config) {
-  if (config.databaseUrl) {
-    const admin = new pg.Client({ connectionString: config.databaseUrl });
-    await admin.connect();
-    const name = uniqueName('cs_bench');
-    await admin.query(`CREATE DATABASE ${name}`);
-    return {
-      url: withDatabase(config.databaseUrl, name),
-      server: 'DATABASE_URL',
-      dispose: async () => {
-        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await admin.end();
-      },
-    };
-  }
-  const folder = await dataFolder();
-  const lock = await DataDirLock.acquire(folder.dir);
-  const embedded = await startEmbeddedPostgres({ dataDir: folder.dir, logger: silentLogger() });
-  return {
-    url: embedded.url,
-    server: `embedded PostgreSQL ${embedded.version}`,
-    dispose: async () => {
-      await embedded.stop();
-      await lock.release();
-      await folder.cleanup();
-    },
-  };
-}
 
 /** Imports the set twice (empty database, then again: nothing may change) and reports both. */
 export async function benchImport(config: Config, emit: (line: object) => void): Promise<void> {

@@ -6,8 +6,10 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { APP_VERSION } from '../config/app-info.js';
 import { loadConfig } from '../config/env.js';
+import { benchAudit } from './audit.js';
 import { benchBacktest } from './backtest.js';
 import { benchImport } from './import.js';
+import { benchOrders } from './orders.js';
 import { benchPortfolio } from './portfolio.js';
 import { benchStartup } from './startup.js';
 
@@ -16,6 +18,8 @@ const GROUPS = {
   startup: benchStartup,
   backtest: benchBacktest,
   portfolio: benchPortfolio,
+  orders: benchOrders,
+  audit: benchAudit,
 } as const;
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -33,3 +37,5 @@ if (only === undefined || only === 'import') await benchImport(config, emit);
 if (only === undefined || only === 'startup') await benchStartup(emit);
 if (only === undefined || only === 'backtest') await benchBacktest(config, emit);
 if (only === undefined || only === 'portfolio') await benchPortfolio(emit);
+if (only === undefined || only === 'orders') await benchOrders(config, emit);
+if (only === undefined || only === 'audit') await benchAudit(emit, config);

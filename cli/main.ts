@@ -3,15 +3,18 @@ import { Command, InvalidArgumentError } from 'commander';
 import { APP_VERSION } from '../config/app-info.js';
 import { FACTOR_NAMES } from '../core/screening/index.js';
 import { STRATEGIES } from '../core/strategies/index.js';
+import { auditVerifyCommand } from './audit.js';
 import { backtestCommand } from './backtest.js';
 import { reportFailure } from './errors.js';
 import { importCommand } from './import.js';
 import { optimizeCommand } from './optimize.js';
 import { optimizePortfolioCommand } from './optimize-portfolio.js';
+import { decideCommand, proposalsCommand } from './proposals.js';
 import { rebalancePlanCommand } from './rebalance-plan.js';
 import { RUN_OPTION_FLAGS } from './run-options.js';
 import { screenCommand } from './screen.js';
 import { serveCommand } from './serve.js';
+import { tokenCreateCommand } from './token.js';
 import { workerCommand } from './worker.js';
 
 function positiveInteger(value: string): number {
@@ -236,6 +239,60 @@ program
   .option('--data <path>', 'a folder of SYMBOL.csv(.gz) files; without it, the database')
   .option('--json', 'print the plan as one JSON object')
   .action(rebalancePlanCommand);
+
+program
+  .command('proposals')
+  .description(
+    'list proposals waiting for a decision (or --status approved|rejected|expired|submitted|all)',
+  )
+  .option(
+    '--status <status>',
+    'pending (default), approved, rejected, expired, submitted, needs_attention or all',
+  )
+  .option('--account <id>', 'only this account')
+  .option('--json', 'print one JSON object')
+  .action(proposalsCommand);
+
+program
+  .command('approve')
+  .description(
+    'approve a proposal as the person at this terminal; when approvals are complete the orders are sent',
+  )
+  .argument('<id>', 'the proposal id (countersign proposals lists them)')
+  .option('--as <principal>', 'decide as this principal (default local)')
+  .option('--json', 'print one JSON object')
+  .action(decideCommand('approve'));
+
+program
+  .command('reject')
+  .description('reject a proposal; nothing is sent')
+  .argument('<id>', 'the proposal id')
+  .requiredOption('--reason <text>', 'why (kept with the decision and in the audit log)')
+  .option('--as <principal>', 'decide as this principal (default local)')
+  .option('--json', 'print one JSON object')
+  .action(decideCommand('reject'));
+
+const audit = program.command('audit').description('the append-only, hash-chained audit log');
+audit
+  .command('verify')
+  .description(
+    'recompute the whole hash chain; exit 0 when intact, 1 naming the first broken link (seq and what is wrong)',
+  )
+  .option('--json', 'print one JSON object: ok, entries, first, last or broken_at, elapsed_ms')
+  .action(auditVerifyCommand);
+
+const token = program.command('token').description('API tokens for the REST API and MCP over HTTP');
+token
+  .command('create')
+  .description(
+    'create a bearer token for a principal (created if new); the token is printed once, on the last line, and stored only as a SHA-256 hash',
+  )
+  .requiredOption('--principal <name>', 'who the token speaks for: 1-40 of a-z, 0-9, _ and -')
+  .option('--role <role>', 'also grant this role on --account: viewer, trader, approver or admin')
+  .option('--account <id>', 'the account --role is granted on', 'paper')
+  .option('--scopes <list>', 'read, propose, or read,propose', 'read')
+  .option('--label <text>', 'a note to tell tokens apart, e.g. "laptop"')
+  .action(tokenCreateCommand);
 
 program
   .command('worker')

@@ -148,6 +148,12 @@ export const VARIABLES = {
     form: 'an http(s) URL such as https://paper-api.alpaca.markets',
     doc: "Alpaca trading API root; Alpaca's paper endpoint by default.",
   },
+  ALPACA_LIVE: {
+    schema: text((value) => value === 'true' || value === 'false'),
+    default: 'false',
+    form: 'true or false',
+    doc: "Allow Alpaca's live trading endpoint (real money). Unset or false: a live ALPACA_BASE_URL is refused.",
+  },
   API_TOKENS: {
     schema: text((value) => value.split(',').every((entry) => parseApiToken(entry) !== undefined)),
     form: 'comma-separated name:token[:scopes] entries; name is 1-40 of a-z 0-9 _ -, token at least 24 of A-Z a-z 0-9 . _ ~ -, scopes read and/or propose joined by + (default read), e.g. alice:s3cr3t-token-of-24-chars-x:read+propose',
@@ -200,7 +206,7 @@ export interface Config {
   http: { port: number; host: string };
   telegram: { botToken?: string; webhookSecret?: string; apiRoot: string };
   slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl: string };
-  alpaca: { keyId?: string; secretKey?: string; baseUrl: string };
+  alpaca: { keyId?: string; secretKey?: string; baseUrl: string; live: boolean };
   apiTokens: ApiToken[];
   /** Absolute path. */
   dataDir: string;
@@ -288,6 +294,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       keyId: values.ALPACA_KEY_ID,
       secretKey: values.ALPACA_SECRET_KEY,
       baseUrl: need('ALPACA_BASE_URL'),
+      live: need('ALPACA_LIVE') === 'true',
     },
     apiTokens: (values.API_TOKENS ?? '')
       .split(',')

@@ -107,7 +107,8 @@ describe('the HTTP app', () => {
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
       error: 'not_found',
-      message: 'No route for POST /api/nothing. Available: GET /health, GET /metrics.',
+      message:
+        'No route for POST /api/nothing. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject.',
     });
   });
 });

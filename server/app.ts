@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { Logger } from '../config/logger.js';
 import { checkHealth, type HealthSources } from './health.js';
 import type { Metrics } from './metrics.js';
+import { type ApiServices, proposalsRoutes } from './proposals-routes.js';
 
 /**
  * Builds the app over `sources`, which start-up fills in as components come up (so /health can
@@ -12,6 +13,8 @@ export function createApp(options: {
   sources: HealthSources;
   metrics: Metrics;
   logger: Logger;
+  /** Services the /api routes use, filled in when start-up has made them. */
+  api?: ApiServices;
 }): Hono {
   const { sources, metrics, logger } = options;
   const app = new Hono();
@@ -28,11 +31,13 @@ export function createApp(options: {
     });
   });
 
+  app.route('/api/proposals', proposalsRoutes(options.api ?? {}));
+
   app.notFound((c) =>
     c.json(
       {
         error: 'not_found',
-        message: `No route for ${c.req.method} ${c.req.path}. Available: GET /health, GET /metrics.`,
+        message: `No route for ${c.req.method} ${c.req.path}. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject.`,
       },
       404,
     ),

@@ -4,6 +4,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { APP_VERSION } from '../config/app-info.js';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
+import { createOrdersRuntime, type OrdersRuntime } from '../orders/runtime.js';
 import { DataDirLock } from '../store/db/data-dir-lock.js';
 import { type Database, openDatabase } from '../store/db/open-database.js';
 import { createKv, type Kv } from '../store/kv/kv.js';
@@ -13,6 +14,7 @@ import { createApp } from './app.js';
 import { formatBanner } from './banner.js';
 import type { HealthSources } from './health.js';
 import { createMetrics } from './metrics.js';
+import type { ApiServices } from './proposals-routes.js';
 
 /** The HTTP port is taken by another process. */
 export class PortInUseError extends Error {
@@ -78,13 +80,15 @@ export async function startServer(options: {
     version: APP_VERSION,
     mode: config.databaseUrl ? 'external' : 'embedded',
   });
-  const app = createApp({ sources, metrics, logger });
+  const api: ApiServices = {};
+  const app = createApp({ sources, metrics, logger, api });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const { host, port } = config.http;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   let database: Database | undefined;
   let kv: Kv | undefined;
+  let orders: OrdersRuntime | undefined;
   try {
     await listen(server, port, host);
     database = await openDatabase({ config, logger, lock });
@@ -92,6 +96,10 @@ export async function startServer(options: {
     kv = await createKv({ redisUrl: config.redisUrl, logger });
     sources.kv = kv;
     const sample = await loadSampleIfEmpty(database.pool, logger);
+    orders = createOrdersRuntime({ pool: database.pool, bus: kv.bus, config, logger });
+    orders.startBackground();
+    api.pool = database.pool;
+    api.orders = orders.orders;
     const prices = await marketDataSummary(database.pool);
     await lock?.update({ httpUrl: url });
     sources.phase = 'ready';
@@ -120,19 +128,21 @@ export async function startServer(options: {
     );
   } catch (error) {
     if (server.listening) await closeHttp(server, 0);
+    await orders?.close();
     await kv?.close();
     await database?.close();
     await lock?.release();
     throw error;
   }
 
-  const running = { database, kv };
+  const running = { database, kv, orders: orders as OrdersRuntime };
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       sources.phase = 'stopping';
       logger.info('shutting down: no new requests; letting running ones finish');
       await closeHttp(server, 10_000);
+      await running.orders.close();
       await running.kv.close();
       await running.database.close();
       logger.info('stopped cleanly');

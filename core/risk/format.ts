@@ -10,12 +10,25 @@ type Num = Dec | number;
 
 const MAX_EXTRA_DECIMALS = 6;
 
+const formatters = new Map<string, Intl.NumberFormat>();
+
+/** One Intl.NumberFormat per option set: building one costs ~50 µs, and risk checks format thousands of figures. */
+function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = JSON.stringify(options);
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat('en-US', options);
+    formatters.set(key, format);
+  }
+  return format;
+}
+
 function toNumber(value: Num): number {
   return typeof value === 'number' ? value : value.toNumber();
 }
 
 function usd(value: Num, decimals: number): string {
-  return new Intl.NumberFormat('en-US', {
+  return numberFormat({
     style: 'currency',
     currency: 'USD',
     minimumFractionDigits: decimals,
@@ -25,7 +38,7 @@ function usd(value: Num, decimals: number): string {
 }
 
 function percent(fraction: Num, minDecimals: number, maxDecimals: number): string {
-  const digits = new Intl.NumberFormat('en-US', {
+  const digits = numberFormat({
     minimumFractionDigits: minDecimals,
     maximumFractionDigits: maxDecimals,
     signDisplay: 'negative',
@@ -40,7 +53,7 @@ export function formatUsd(value: Num, decimals = 2): string {
 
 /** A price: USD with 2 to 4 decimals (sub-penny prices exist below $1): `$150.00`, `$0.1234`. */
 export function formatPrice(value: Num): string {
-  return new Intl.NumberFormat('en-US', {
+  return numberFormat({
     style: 'currency',
     currency: 'USD',
     minimumFractionDigits: 2,
@@ -61,11 +74,11 @@ export function formatLimitPercent(fraction: Num): string {
 
 /** A share count with thousands separators and up to 6 decimals: `1,250`, `0.5`. */
 export function formatQuantity(quantity: Num): string {
-  return new Intl.NumberFormat('en-US', { maximumFractionDigits: 6 }).format(toNumber(quantity));
+  return numberFormat({ maximumFractionDigits: 6 }).format(toNumber(quantity));
 }
 
 function hours(value: Num, minDecimals: number, maxDecimals: number): string {
-  const digits = new Intl.NumberFormat('en-US', {
+  const digits = numberFormat({
     minimumFractionDigits: minDecimals,
     maximumFractionDigits: maxDecimals,
   }).format(toNumber(value));
@@ -84,7 +97,7 @@ export function formatLimitHours(value: Num): string {
 
 /** Seconds, whole unless fractional matters: `12 s`, `59.5 s`. */
 export function formatSeconds(seconds: Num): string {
-  return `${new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 }).format(toNumber(seconds))} s`;
+  return `${numberFormat({ maximumFractionDigits: 3 }).format(toNumber(seconds))} s`;
 }
 
 function beside(

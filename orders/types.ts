@@ -1,0 +1,138 @@
+/** The shapes of proposals, legs, approvals and the orders they become. Quantities and prices are decimal strings. */
+import type { OrderSide, OrderType, TimeInForce } from '../broker/port.js';
+
+export type { OrderSide, OrderType, TimeInForce };
+
+/** Where a proposal came from. */
+export type ProposalChannel = 'slack' | 'telegram' | 'web' | 'cli' | 'mcp' | 'api' | 'system';
+/** The human channels an approval can come through. */
+export type ApprovalChannel = 'slack' | 'telegram' | 'web' | 'cli' | 'mcp_elicitation' | 'api';
+export const APPROVAL_CHANNELS: readonly ApprovalChannel[] = [
+  'slack',
+  'telegram',
+  'web',
+  'cli',
+  'mcp_elicitation',
+  'api',
+];
+/** Who or what drafted a proposal. */
+export type ProposerKind = 'principal' | 'agent' | 'mcp_client' | 'alert' | 'rebalance';
+
+export type ProposalStatus =
+  | 'pending'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'submitted'
+  | 'needs_attention';
+
+export type OrderStatus =
+  | 'submitting'
+  | 'submitted'
+  | 'partially_filled'
+  | 'filled'
+  | 'cancelled'
+  | 'failed'
+  | 'needs_attention';
+
+/** One order of a proposal, as a caller gives it. */
+export interface LegInput {
+  symbol: string;
+  side: OrderSide;
+  /** Shares; exactly one of quantity and notional. */
+  quantity?: number | string;
+  /** Currency amount. */
+  notional?: number | string;
+  type?: OrderType;
+  limitPrice?: number | string;
+  stopPrice?: number | string;
+  timeInForce?: TimeInForce;
+}
+
+/** A leg as stored: normalised decimal strings, the reference price at proposal time. */
+export interface Leg {
+  leg: number;
+  symbol: string;
+  side: OrderSide;
+  quantity: string | null;
+  notional: string | null;
+  type: OrderType;
+  limitPrice: string | null;
+  stopPrice: string | null;
+  timeInForce: TimeInForce;
+  referencePrice: string | null;
+}
+
+export interface ProposeInput {
+  accountId: string;
+  legs: LegInput[];
+  proposer: { kind: ProposerKind; principalId?: string | null; name?: string };
+  channel: ProposalChannel;
+  rationale?: string;
+  /** Default 900 (15 minutes), at most a day. */
+  expiresInSeconds?: number;
+}
+
+/** A proposal as stored, with its legs. */
+export interface Proposal {
+  id: string;
+  accountId: string;
+  kind: 'order' | 'basket' | 'cancel';
+  status: ProposalStatus;
+  orderHash: string;
+  proposedBy: string | null;
+  proposerKind: ProposerKind;
+  channel: ProposalChannel;
+  rationale: string;
+  riskResults: unknown[];
+  requiredApprovals: number;
+  cancelOrderId: string | null;
+  createdAt: string;
+  expiresAt: string;
+  decidedAt: string | null;
+  decisionReason: string | null;
+  legs: Leg[];
+  approvals: { principalId: string; decision: 'approve' | 'reject'; channel: string; at: string }[];
+}
+
+/** A human's decision, as a channel adapter hands it over after verifying its evidence. */
+export interface DecisionInput {
+  proposalId: string;
+  principalId: string;
+  channel: ApprovalChannel;
+  /** The hash of the order the person was shown; it must be the proposal's. */
+  orderHash: string;
+  /** What the adapter verified (a signature, a session, an OS user…), kept with the decision. */
+  evidence: Record<string, unknown>;
+  reason?: string;
+}
+
+/** What an approval call ended in. */
+export type ApproveOutcome =
+  | { status: 'awaiting_second_approval'; proposal: Proposal }
+  | { status: 'submitted'; proposal: Proposal; orders: OrderRow[] };
+
+/** An orders row. */
+export interface OrderRow {
+  id: string;
+  proposalId: string;
+  leg: number;
+  accountId: string;
+  clientOrderId: string;
+  broker: string;
+  brokerOrderId: string | null;
+  symbol: string;
+  side: OrderSide;
+  quantity: string | null;
+  notional: string | null;
+  type: OrderType;
+  limitPrice: string | null;
+  stopPrice: string | null;
+  timeInForce: TimeInForce;
+  status: OrderStatus;
+  filledQuantity: string;
+  avgFillPrice: string | null;
+  failureReason: string | null;
+  createdAt: string;
+  submittedAt: string | null;
+}
