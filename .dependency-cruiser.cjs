@@ -35,6 +35,14 @@ module.exports = {
   forbidden: [
     ...layerRules,
     {
+      name: 'only-orders-reaches-brokers',
+      comment:
+        'the approval invariant (DESIGN.md): only orders/ may use a broker adapter, so no other layer can submit or cancel an order',
+      severity: 'error',
+      from: { path: '.', pathNot: ['^(orders|broker|test)/', '\\.test\\.ts$'] },
+      to: { path: '^broker/' },
+    },
+    {
       name: 'core-is-pure',
       comment: 'core/ is pure trading logic: no I/O modules (DESIGN.md)',
       severity: 'error',
