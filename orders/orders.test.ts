@@ -363,6 +363,41 @@ describe('reject, expire, cancel', () => {
   });
 });
 
+describe('events and later fills', () => {
+  it('publishes proposal and order events, and a fill that arrives later updates the order', async () => {
+    const seen: string[] = [];
+    for (const topic of [
+      'proposal.created',
+      'proposal.approved',
+      'order.submitted',
+      'order.filled',
+    ] as const)
+      await t.bus.subscribe(topic, () => {
+        seen.push(topic);
+      });
+    t.broker.mode = 'accept';
+    const proposal = await buy(31);
+    const outcome = await t.orders.approve(decision(proposal, local));
+    if (outcome.status !== 'submitted') throw new Error('expected submitted');
+    const order = outcome.orders[0] as { clientOrderId: string; id: string };
+    expect(outcome.orders[0]?.status).toBe('submitted');
+    // The broker fills it later.
+    const state = t.broker.orders.get(order.clientOrderId);
+    t.broker.orders.set(order.clientOrderId, {
+      ...(state as NonNullable<typeof state>),
+      status: 'filled',
+      filledQuantity: '31',
+      avgFillPrice: '130.5',
+    });
+    expect(await t.orders.syncOpen()).toBeGreaterThanOrEqual(1);
+    const [after] = await t.orders.ordersOf(proposal.id);
+    expect(after).toMatchObject({ status: 'filled', filledQuantity: '31', avgFillPrice: '130.5' });
+    expect(await t.orders.syncOpen()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seen).toEqual(['proposal.created', 'proposal.approved', 'order.submitted', 'order.filled']);
+  });
+});
+
 describe('crashes and restarts', () => {
   it('killed between approval and submission: after restart exactly one order exists', async () => {
     t.broker.mode = 'unavailable';

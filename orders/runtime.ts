@@ -4,7 +4,12 @@
  */
 
 import { createAlpacaBroker } from '../broker/alpaca/index.js';
-import { createPaperBroker, type PaperBroker } from '../broker/paper/index.js';
+import {
+  createPaperBroker,
+  type MatchResult,
+  type PaperBroker,
+  PaperMatchError,
+} from '../broker/paper/index.js';
 import type { Broker } from '../broker/port.js';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
@@ -60,7 +65,25 @@ export function createOrdersRuntime(options: {
       };
       every(intervals.expiryMs ?? 5_000, 'expire', orders.expireDue);
       every(intervals.reconcileMs ?? 30_000, 'reconcile', orders.reconcile);
-      every(intervals.matchMs ?? 15_000, 'paper match', () => paper.match());
+      every(intervals.reconcileMs ?? 30_000, 'sync', () => orders.syncOpen());
+      every(intervals.matchMs ?? 15_000, 'paper match', async () => {
+        let result: MatchResult;
+        let failure: unknown;
+        try {
+          result = await paper.match();
+        } catch (error) {
+          if (!(error instanceof PaperMatchError)) throw error;
+          // Some orders failed to match; the others were booked and still need their events.
+          result = error.result;
+          failure = error;
+        }
+        const touched = [
+          ...result.fills.map((f) => f.clientOrderId),
+          ...result.cancelled.map((o) => o.clientOrderId),
+        ];
+        if (touched.length > 0) await orders.syncOpen([...new Set(touched)]);
+        if (failure) throw failure;
+      });
     },
     async close() {
       for (const timer of timers) clearInterval(timer);

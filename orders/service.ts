@@ -102,6 +102,12 @@ export interface Orders {
   reject(input: DecisionInput): Promise<Proposal>;
   expireDue(): Promise<string[]>;
   reconcile(): Promise<{ checked: number; sent: number; updated: number; needsAttention: number }>;
+  /**
+   * Brings working orders up to date with their broker (fills, cancels, rejections after the
+   * fact) and publishes what changed. `clientOrderIds` limits it to those orders (the paper
+   * broker's match pass names the ones it filled).
+   */
+  syncOpen(clientOrderIds?: string[]): Promise<number>;
   getProposal(id: string): Promise<Proposal>;
   listProposals(filter: {
     status?: string;
@@ -1240,6 +1246,71 @@ export function createOrders(deps: OrdersDeps): Orders {
     });
   }
 
+  async function syncOpen(clientOrderIds?: string[]): Promise<number> {
+    const open = clientOrderIds
+      ? await selectOrders(pool, 'client_order_id = ANY($1)', [clientOrderIds])
+      : await selectOrders(pool, "status IN ('submitted', 'partially_filled')", []);
+    let changed = 0;
+    for (const order of open) {
+      let answer: BrokerOrder | null;
+      try {
+        answer = await brokerFor(order.broker).getOrder(order.accountId, order.clientOrderId);
+      } catch (error) {
+        logger.warn({ err: error, orderId: order.id }, 'sync: broker unavailable');
+        continue;
+      }
+      if (!answer) continue;
+      const status = statusFrom(answer);
+      // The paper broker books fills into the row itself: only the event is missing then.
+      const known = clientOrderIds !== undefined;
+      if (!known && status === order.status && answer.filledQuantity === order.filledQuantity)
+        continue;
+      if (!known) {
+        await inTransaction(pool, async (client) => {
+          await client.query(
+            `UPDATE orders SET status = $2, filled_quantity = $3::numeric, avg_fill_price = $4::numeric,
+                    failure_reason = COALESCE($5, failure_reason), updated_at = $6 WHERE id = $1`,
+            [
+              order.id,
+              status,
+              answer.filledQuantity,
+              answer.avgFillPrice,
+              answer.reason ?? null,
+              now(),
+            ],
+          );
+          await audit(client, {
+            actorKind: 'system',
+            actorId: null,
+            channel: 'system',
+            action: `order.${status}`,
+            entityKind: 'order',
+            entityId: order.id,
+            before: { status: order.status, filledQuantity: order.filledQuantity },
+            after: {
+              status,
+              filledQuantity: answer.filledQuantity,
+              avgFillPrice: answer.avgFillPrice,
+            },
+          });
+        });
+      }
+      changed += 1;
+      const base = {
+        orderId: order.id,
+        proposalId: order.proposalId,
+        accountId: order.accountId,
+        at: now().toISOString(),
+      };
+      if (status === 'filled' || status === 'partially_filled')
+        publish('order.filled', { ...base, status, filledQuantity: answer.filledQuantity });
+      else if (status === 'cancelled') publish('order.cancelled', base);
+      else if (status === 'failed')
+        publish('order.failed', { ...base, reason: answer.reason ?? 'rejected by the broker' });
+    }
+    return changed;
+  }
+
   return {
     propose,
     proposeCancel,
@@ -1247,6 +1318,7 @@ export function createOrders(deps: OrdersDeps): Orders {
     reject,
     expireDue,
     reconcile,
+    syncOpen,
     async getProposal(id) {
       const proposal = await loadProposal(pool, id);
       if (!proposal) throw new NotFoundError(`no proposal with id ${JSON.stringify(id)}`);
