@@ -394,7 +394,12 @@ describe('events and later fills', () => {
     expect(after).toMatchObject({ status: 'filled', filledQuantity: '31', avgFillPrice: '130.5' });
     expect(await t.orders.syncOpen()).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(seen).toEqual(['proposal.created', 'proposal.approved', 'order.submitted', 'order.filled']);
+    expect(seen).toEqual([
+      'proposal.created',
+      'proposal.approved',
+      'order.submitted',
+      'order.filled',
+    ]);
   });
 });
 
