@@ -27,35 +27,44 @@ interface ProposalRecord {
 }
 
 /** The legs of proposals, by proposal id, in leg order. */
+interface LegRecord {
+  proposal_id: string;
+  leg: number;
+  symbol: string;
+  side: Leg['side'];
+  quantity: string | null;
+  notional: string | null;
+  type: Leg['type'];
+  limit_price: string | null;
+  stop_price: string | null;
+  time_in_force: Leg['timeInForce'];
+  reference_price: string | null;
+}
+
+function toLeg(row: LegRecord): Leg {
+  return {
+    leg: row.leg,
+    symbol: row.symbol,
+    side: row.side,
+    quantity: row.quantity,
+    notional: row.notional,
+    type: row.type,
+    limitPrice: row.limit_price,
+    stopPrice: row.stop_price,
+    timeInForce: row.time_in_force,
+    referencePrice: row.reference_price,
+  };
+}
+
 async function legsOf(db: Queryable, ids: string[]): Promise<Map<string, Leg[]>> {
-  const { rows } = await db.query<{
-    proposal_id: string;
-    leg: number;
-    symbol: string;
-    side: Leg['side'];
-    quantity: string | null;
-    notional: string | null;
-    type: Leg['type'];
-    limit_price: string | null;
-    stop_price: string | null;
-    time_in_force: Leg['timeInForce'];
-    reference_price: string | null;
-  }>('SELECT * FROM proposal_legs WHERE proposal_id = ANY($1) ORDER BY proposal_id, leg', [ids]);
+  const { rows } = await db.query<LegRecord>(
+    'SELECT * FROM proposal_legs WHERE proposal_id = ANY($1) ORDER BY proposal_id, leg',
+    [ids],
+  );
   const out = new Map<string, Leg[]>();
   for (const row of rows) {
     const list = out.get(row.proposal_id) ?? [];
-    list.push({
-      leg: row.leg,
-      symbol: row.symbol,
-      side: row.side,
-      quantity: row.quantity,
-      notional: row.notional,
-      type: row.type,
-      limitPrice: row.limit_price,
-      stopPrice: row.stop_price,
-      timeInForce: row.time_in_force,
-      referencePrice: row.reference_price,
-    });
+    list.push(toLeg(row));
     out.set(row.proposal_id, list);
   }
   return out;
@@ -90,7 +99,15 @@ async function hydrate(db: Queryable, records: ProposalRecord[]): Promise<Propos
   const ids = records.map((r) => r.id);
   if (ids.length === 0) return [];
   const [legs, approvals] = await Promise.all([legsOf(db, ids), approvalsOf(db, ids)]);
-  return records.map((r) => ({
+  return records.map((r) => toProposal(r, legs, approvals));
+}
+
+function toProposal(
+  r: ProposalRecord,
+  legs: Map<string, Leg[]>,
+  approvals: Map<string, Proposal['approvals']>,
+): Proposal {
+  return {
     id: r.id,
     accountId: r.account_id,
     kind: r.kind,
@@ -109,7 +126,7 @@ async function hydrate(db: Queryable, records: ProposalRecord[]): Promise<Propos
     decisionReason: r.decision_reason,
     legs: legs.get(r.id) ?? [],
     approvals: approvals.get(r.id) ?? [],
-  }));
+  };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -119,19 +136,53 @@ export function isUuid(id: string): boolean {
   return UUID.test(id);
 }
 
-/** One proposal with legs and decisions; `lock` takes its row lock (inside a transaction). */
+/**
+ * One proposal with legs and decisions, in one round trip (legs and approvals as JSON arrays, with
+ * decimals as text so nothing passes through a float); `lock` takes its row lock.
+ */
 export async function loadProposal(
   db: Queryable,
   id: string,
   lock = false,
 ): Promise<Proposal | undefined> {
   if (!isUuid(id)) return undefined;
-  const { rows } = await db.query<ProposalRecord>(
-    `SELECT * FROM proposals WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+  const { rows } = await db.query<ProposalRecord & { legs: unknown[]; approvals: unknown[] }>(
+    `SELECT p.*,
+       COALESCE((SELECT json_agg(json_build_object(
+           'proposal_id', l.proposal_id, 'leg', l.leg, 'symbol', l.symbol, 'side', l.side,
+           'quantity', l.quantity::text, 'notional', l.notional::text, 'type', l.type,
+           'limit_price', l.limit_price::text, 'stop_price', l.stop_price::text,
+           'time_in_force', l.time_in_force, 'reference_price', l.reference_price::text) ORDER BY l.leg)
+         FROM proposal_legs l WHERE l.proposal_id = p.id), '[]') AS legs,
+       COALESCE((SELECT json_agg(json_build_object(
+           'principal_id', a.principal_id, 'decision', a.decision, 'channel', a.channel,
+           'created_at', a.created_at) ORDER BY a.created_at)
+         FROM approvals a WHERE a.proposal_id = p.id), '[]') AS approvals
+       FROM proposals p WHERE p.id = $1${lock ? ' FOR UPDATE OF p' : ''}`,
     [id],
   );
-  const [proposal] = await hydrate(db, rows);
-  return proposal;
+  const row = rows[0];
+  if (!row) return undefined;
+  const legs = new Map([[row.id, (row.legs as LegRecord[]).map(toLeg)]]);
+  const approvals = new Map([
+    [
+      row.id,
+      (
+        row.approvals as {
+          principal_id: string;
+          decision: 'approve' | 'reject';
+          channel: string;
+          created_at: string;
+        }[]
+      ).map((a) => ({
+        principalId: a.principal_id,
+        decision: a.decision,
+        channel: a.channel,
+        at: new Date(a.created_at).toISOString(),
+      })),
+    ],
+  ]);
+  return toProposal(row, legs, approvals);
 }
 
 /** Proposals, newest first, optionally by status and account. */

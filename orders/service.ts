@@ -260,37 +260,61 @@ export function createOrders(deps: OrdersDeps): Orders {
     });
   }
 
-  /** The account's state for the risk rules: cash, positions marked at the latest prices, equity. */
-  async function riskState(db: Pool | PoolClient, accountId: string, symbols: string[]) {
-    const [{ rows: cashRows }, { rows: positionRows }] = await Promise.all([
-      db.query<{ cash: string }>(
-        'SELECT COALESCE(sum(amount), 0)::text AS cash FROM cash_ledger WHERE account_id = $1',
-        [accountId],
-      ),
-      db.query<{ symbol: string; quantity: string; sector: string | null }>(
-        `SELECT p.symbol, p.quantity::text, i.sector FROM positions p JOIN instruments i USING (symbol)
-          WHERE p.account_id = $1 AND p.quantity <> 0`,
-        [accountId],
-      ),
+  /**
+   * The account's state for the risk rules in one round trip: cash, positions, sectors, and the
+   * recent proposals of the same symbols (for the duplicate guard; `since` null: none), then the
+   * latest prices of the legs and holdings.
+   */
+  async function riskState(
+    db: Pool | PoolClient,
+    accountId: string,
+    symbols: string[],
+    since: Date | null,
+  ) {
+    const { rows } = await db.query<{
+      cash: string;
+      positions: { symbol: string; quantity: string }[];
+      sectors: Record<string, string | null>;
+      recent: {
+        id: string;
+        symbol: string;
+        side: 'buy' | 'sell';
+        quantity: string | null;
+        notional: string | null;
+        type: 'market' | 'limit' | 'stop';
+        limit_price: string | null;
+        stop_price: string | null;
+        created_at: string;
+      }[];
+    }>(
+      `WITH held AS (SELECT symbol, quantity FROM positions WHERE account_id = $1 AND quantity <> 0)
+       SELECT
+         (SELECT COALESCE(sum(amount), 0)::text FROM cash_ledger WHERE account_id = $1) AS cash,
+         COALESCE((SELECT json_agg(json_build_object('symbol', symbol, 'quantity', quantity::text)) FROM held), '[]') AS positions,
+         COALESCE((SELECT json_object_agg(symbol, sector) FROM instruments
+                    WHERE symbol = ANY($2) OR symbol IN (SELECT symbol FROM held)), '{}') AS sectors,
+         COALESCE((SELECT json_agg(json_build_object('id', p.id, 'symbol', l.symbol, 'side', l.side,
+                     'quantity', l.quantity::text, 'notional', l.notional::text, 'type', l.type,
+                     'limit_price', l.limit_price::text, 'stop_price', l.stop_price::text, 'created_at', p.created_at))
+                    FROM proposals p JOIN proposal_legs l ON l.proposal_id = p.id
+                   WHERE $3::timestamptz IS NOT NULL AND p.account_id = $1 AND p.created_at > $3
+                     AND p.status IN ('pending', 'approved', 'submitted') AND l.symbol = ANY($2)), '[]') AS recent`,
+      [accountId, symbols, since],
+    );
+    const row = rows[0] as NonNullable<(typeof rows)[number]>;
+    const held = row.positions;
+    const prices = await deps.prices.latest([
+      ...new Set([...symbols, ...held.map((p) => p.symbol)]),
     ]);
-    const all = [...new Set([...symbols, ...positionRows.map((p) => p.symbol)])];
-    const [prices, { rows: sectorRows }] = await Promise.all([
-      deps.prices.latest(all),
-      db.query<{ symbol: string; sector: string | null }>(
-        'SELECT symbol, sector FROM instruments WHERE symbol = ANY($1)',
-        [all],
-      ),
-    ]);
-    const cash = Number(cashRows[0]?.cash ?? 0);
+    const cash = Number(row.cash);
     const positions: RiskContext['account']['positions'] = {};
     let equity = cash;
-    for (const position of positionRows) {
+    for (const position of held) {
       const price = Number(prices.get(position.symbol)?.price ?? 0);
       positions[position.symbol] = { quantity: Number(position.quantity), price: price || 1 };
       equity += Number(position.quantity) * price;
     }
-    const sectors = Object.fromEntries(sectorRows.map((row) => [row.symbol, row.sector]));
-    return { cash, equity, positions, prices, sectors };
+    return { cash, equity, positions, prices, sectors: row.sectors, recent: row.recent };
   }
 
   /** Runs every risk rule on every leg; the results as stored with the proposal. */
@@ -318,30 +342,14 @@ export function createOrders(deps: OrdersDeps): Orders {
         })) as (RiskCheck & { leg: number })[],
       };
     }
+    const window = limits.duplicateWindowSeconds;
     const state = await riskState(
       db,
       account.id,
       legs.map((leg) => leg.symbol),
+      window === null || window === undefined ? null : new Date(now().getTime() - window * 1000),
     );
-    const { rows: recent } = await db.query<{
-      id: string;
-      symbol: string;
-      side: 'buy' | 'sell';
-      quantity: string | null;
-      notional: string | null;
-      type: 'market' | 'limit' | 'stop';
-      limit_price: string | null;
-      stop_price: string | null;
-      created_at: Date;
-    }>(
-      `SELECT p.id, l.symbol, l.side, l.quantity::text, l.notional::text, l.type, l.limit_price::text, l.stop_price::text, p.created_at
-         FROM proposals p JOIN proposal_legs l ON l.proposal_id = p.id
-        WHERE p.account_id = $1 AND p.created_at > $2 AND p.status IN ('pending', 'approved', 'submitted')`,
-      [
-        account.id,
-        new Date(now().getTime() - Math.max(limits.duplicateWindowSeconds ?? 0, 1) * 1000),
-      ],
-    );
+    const recent = state.recent;
     const recentBySymbol = new Map<string, RiskContext['recentOrders']>();
     for (const row of recent) {
       const list = recentBySymbol.get(row.symbol) ?? [];
@@ -355,7 +363,7 @@ export function createOrders(deps: OrdersDeps): Orders {
         type: row.type,
         limitPrice: row.limit_price === null ? null : Number(row.limit_price),
         stopPrice: row.stop_price === null ? null : Number(row.stop_price),
-        at: row.created_at.toISOString(),
+        at: new Date(row.created_at).toISOString(),
       });
       recentBySymbol.set(row.symbol, list);
     }
