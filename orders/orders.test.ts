@@ -431,6 +431,22 @@ describe('crashes and restarts', () => {
     expect(await ordersFor(proposal.id)).toBe(1);
   });
 
+  it('reconcile never sends an order row that no consumed human approval covers', async () => {
+    // An order row forged straight into the database for a proposal nobody approved.
+    const proposal = await buy(29);
+    const { rows } = await db.pool.query<{ id: string }>(
+      `INSERT INTO orders (proposal_id, leg, account_id, client_order_id, broker, symbol, side, quantity, type, time_in_force)
+       VALUES ($1, 1, 'paper', $2, 'paper', 'AAPL', 'buy', 29, 'market', 'day') RETURNING id`,
+      [proposal.id, `cs-${proposal.id}-1`],
+    );
+    const result = await t.restart().reconcile();
+    expect(result.needsAttention).toBeGreaterThanOrEqual(1);
+    expect(t.broker.received).toHaveLength(0);
+    const [order] = await t.orders.ordersOf(proposal.id);
+    expect(order).toMatchObject({ id: rows[0]?.id, status: 'needs_attention' });
+    expect(order?.failureReason).toContain('no consumed human approval matches this order');
+  });
+
   it('a broker rejection marks the order failed with the reason', async () => {
     t.broker.mode = 'reject';
     const proposal = await buy(26);
