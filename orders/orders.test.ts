@@ -469,7 +469,6 @@ describe('the audit log', () => {
     );
     expect(rows.map((r) => r.action)).toEqual([
       'proposal.created',
-      'approval.recorded',
       'proposal.approved',
       'order.submitted',
     ]);

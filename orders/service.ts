@@ -23,7 +23,7 @@ import type { Bus } from '../store/kv/bus.js';
 import { ApprovalRefusedError, NotFoundError, OrderInputError } from './errors.js';
 import { clientOrderId, normalDecimal, orderHash } from './hash.js';
 import type { PriceSource } from './prices.js';
-import { isUuid, listProposals, loadProposal, selectOrders } from './repo.js';
+import { isUuid, listProposals, loadProposal, selectOrders, toOrderRow } from './repo.js';
 import {
   APPROVAL_CHANNELS,
   type ApproveOutcome,
@@ -796,19 +796,41 @@ export function createOrders(deps: OrdersDeps): Orders {
           decidedAt,
         ],
       );
-      await audit(client, {
-        actorKind: 'principal',
-        actorId: input.principalId,
-        channel: input.channel,
-        action: 'approval.recorded',
-        entityKind: 'proposal',
-        entityId: proposal.id,
-        before: { status: 'pending', approvals: proposal.approvals.length },
-        after: { orderHash: proposal.orderHash, evidence: input.evidence ?? {} },
-      });
-      if (proposal.approvals.length + 1 < proposal.requiredApprovals)
+      // A completing approval is recorded in the proposal.approved entry itself (one entry, not two).
+      if (proposal.approvals.length + 1 < proposal.requiredApprovals) {
+        await audit(client, {
+          actorKind: 'principal',
+          actorId: input.principalId,
+          channel: input.channel,
+          action: 'approval.recorded',
+          entityKind: 'proposal',
+          entityId: proposal.id,
+          before: { status: 'pending', approvals: proposal.approvals.length },
+          after: { orderHash: proposal.orderHash, evidence: input.evidence ?? {} },
+        });
         return { waiting: proposal.id };
-      return { submitted: await markSubmitted(client, proposal, acct, input) };
+      }
+      const submitted = await markSubmitted(client, proposal, acct, input);
+      return {
+        submitted: {
+          ...submitted,
+          // The proposal as it now stands, without reading it back.
+          proposal: {
+            ...proposal,
+            status: 'submitted' as const,
+            decidedAt: decidedAt.toISOString(),
+            approvals: [
+              ...proposal.approvals,
+              {
+                principalId: input.principalId,
+                decision: 'approve' as const,
+                channel: input.channel,
+                at: decidedAt.toISOString(),
+              },
+            ],
+          },
+        },
+      };
     });
     if ('refusal' in result)
       return refuse(
@@ -831,7 +853,7 @@ export function createOrders(deps: OrdersDeps): Orders {
     await dispatch(proposal, orders, proof);
     return {
       status: 'submitted',
-      proposal: (await loadProposal(pool, proposal.id)) as Proposal,
+      proposal,
       orders: await selectOrders(pool, 'proposal_id = $1', [proposal.id]),
     };
   }
@@ -868,10 +890,10 @@ export function createOrders(deps: OrdersDeps): Orders {
     );
     const orders: OrderRow[] = [];
     for (const leg of proposal.legs) {
-      const { rows } = await client.query<{ id: string }>(
+      const { rows } = await client.query(
         `INSERT INTO orders (proposal_id, leg, account_id, client_order_id, broker, symbol, side, quantity, notional,
                              type, limit_price, stop_price, time_in_force, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'submitting', $14, $14) RETURNING id`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'submitting', $14, $14) RETURNING *`,
         [
           proposal.id,
           leg.leg,
@@ -889,7 +911,7 @@ export function createOrders(deps: OrdersDeps): Orders {
           at,
         ],
       );
-      orders.push(...(await selectOrders(client, 'id = $1', [(rows[0] as { id: string }).id])));
+      orders.push(toOrderRow(rows[0] as Parameters<typeof toOrderRow>[0]));
     }
     await audit(client, {
       actorKind: 'principal',
@@ -898,9 +920,11 @@ export function createOrders(deps: OrdersDeps): Orders {
       action: 'proposal.approved',
       entityKind: 'proposal',
       entityId: proposal.id,
-      before: { status: 'pending' },
+      before: { status: 'pending', approvals: proposal.approvals.length },
       after: {
         status: 'submitted',
+        orderHash: proposal.orderHash,
+        evidence: input.evidence ?? {},
         approvals: approvals.map((a) => a.id),
         orders: orders.map((o) => ({ id: o.id, clientOrderId: o.clientOrderId })),
       },
