@@ -7,6 +7,7 @@ import { auditVerifyCommand } from './audit.js';
 import { backtestCommand } from './backtest.js';
 import { reportFailure } from './errors.js';
 import { importCommand } from './import.js';
+import { mcpCommand } from './mcp.js';
 import { optimizeCommand } from './optimize.js';
 import { optimizePortfolioCommand } from './optimize-portfolio.js';
 import { decideCommand, proposalsCommand } from './proposals.js';
@@ -239,6 +240,17 @@ program
   .option('--data <path>', 'a folder of SYMBOL.csv(.gz) files; without it, the database')
   .option('--json', 'print the plan as one JSON object')
   .action(rebalancePlanCommand);
+
+program
+  .command('mcp')
+  .description(
+    'the MCP server on stdio for Claude Desktop, Cursor, VS Code and other MCP clients; tools only propose orders, a human approves them',
+  )
+  .option(
+    '--as <principal>',
+    'act as this principal (default local; it needs a command-line identity)',
+  )
+  .action(mcpCommand);
 
 program
   .command('proposals')

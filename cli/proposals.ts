@@ -12,6 +12,7 @@ import type { Proposal } from '../orders/types.js';
 import { openDatabase } from '../store/db/open-database.js';
 import type { Pool } from '../store/db/pool.js';
 import { createKv } from '../store/kv/kv.js';
+import { cliPrincipal } from './cli-principal.js';
 import { money, table } from './output.js';
 import { UsageError } from './run-options.js';
 
@@ -55,22 +56,6 @@ async function withOrders<T>(
     await kv.close();
     await database.close();
   }
-}
-
-/** The principal deciding at this terminal: one with a CLI identity. */
-async function cliPrincipal(pool: Pool, handle: string): Promise<string> {
-  if (!/^[a-z0-9_-]{1,40}$/.test(handle))
-    throw new UsageError(`--as "${handle}" is not a principal name (1-40 of a-z, 0-9, _ and -)`);
-  const { rows } = await pool.query<{ id: string }>(
-    `SELECT p.id FROM principals p JOIN identities i ON i.principal_id = p.id
-      WHERE p.handle = $1 AND p.disabled_at IS NULL AND i.kind = 'cli' AND i.revoked_at IS NULL LIMIT 1`,
-    [handle],
-  );
-  if (!rows[0])
-    throw new UsageError(
-      `no principal "${handle}" with a command-line identity; the built-in one is "local"`,
-    );
-  return rows[0].id;
 }
 
 function describeLeg(leg: Proposal['legs'][number]): string {

@@ -1,0 +1,74 @@
+/**
+ * `countersign mcp`: the MCP server over stdio, for Claude Desktop, Cursor, VS Code and any MCP
+ * client that starts a local process. It runs as the local principal (`--as` another with a
+ * command-line identity); logs go to stderr only, since stdout carries the protocol.
+ */
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { loadConfig } from '../config/env.js';
+import { createLogger } from '../config/logger.js';
+import { createOrdersRuntime } from '../orders/runtime.js';
+import { openDatabase } from '../store/db/open-database.js';
+import { createKv } from '../store/kv/kv.js';
+import { TOOLS } from '../tools/index.js';
+import { createMcpServer } from '../tools/mcp-server.js';
+import { cliPrincipal } from './cli-principal.js';
+import { reportFailure } from './errors.js';
+
+export interface McpOptions {
+  as?: string;
+}
+
+export async function mcpCommand(options: McpOptions): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({
+    level: config.logLevel,
+    stream: 'stderr',
+    name: 'countersign-mcp',
+  });
+  try {
+    const database = await openDatabase({
+      config,
+      logger,
+      attach: true,
+      poolSize: 4,
+      applicationName: 'countersign-mcp',
+    });
+    const kv = await createKv({ redisUrl: config.redisUrl, logger });
+    const runtime = createOrdersRuntime({ pool: database.pool, bus: kv.bus, config, logger });
+    const handle = options.as ?? 'local';
+    let principalId: string;
+    try {
+      principalId = await cliPrincipal(database.pool, handle);
+    } catch (error) {
+      console.error(`countersign mcp: ${(error as Error).message}`);
+      process.exitCode = 2;
+      await runtime.close();
+      await kv.close();
+      await database.close();
+      return;
+    }
+    const server = createMcpServer(TOOLS, ({ signal, progress }) => ({
+      principal: { id: principalId, handle, scopes: ['read', 'propose'] },
+      pool: database.pool,
+      orders: runtime.orders,
+      logger,
+      progress,
+      signal,
+      now: () => new Date(),
+    }));
+    const transport = new StdioServerTransport();
+    const closed = new Promise<void>((resolve) => {
+      transport.onclose = () => resolve();
+      process.stdin.on('end', () => resolve());
+    });
+    await server.connect(transport);
+    logger.info({ principal: handle, tools: TOOLS.length }, 'MCP server on stdio');
+    await closed;
+    await server.close().catch(() => undefined);
+    await runtime.close();
+    await kv.close();
+    await database.close();
+  } catch (error) {
+    process.exitCode = reportFailure(error);
+  }
+}

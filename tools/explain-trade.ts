@@ -1,0 +1,201 @@
+/** explain_trade: one proposal in full — legs, rationale, risk checks, approvals, orders, fills. */
+import { z } from 'zod';
+import { isUuid } from '../orders/repo.js';
+import type { Proposal } from '../orders/types.js';
+import { legOutput, toToolError } from './propose-order.js';
+import { defineTool, READ_ONLY, ToolError } from './tool.js';
+
+export const explainTrade = defineTool({
+  name: 'explain_trade',
+  title: 'Explain a trade',
+  description:
+    'Everything stored about one trade: the proposal (who proposed it, through which channel, the rationale, its legs), every pre-trade risk check with its result, the human approvals or rejections (channel and time), the orders it became and their fills. Give proposal_id or order_id (exactly one; ids come from list_orders). Use it to answer "why did we buy X" or "what happened to that order"; for many trades use list_orders or trade_stats. Prices in USD, times ISO. Read-only.',
+  input: z.object({
+    proposal_id: z.string().optional().describe('Proposal id (uuid); give this or order_id'),
+    order_id: z.string().optional().describe('Order id (uuid); give this or proposal_id'),
+  }),
+  output: z.object({
+    proposal_id: z.string().describe('Proposal id'),
+    kind: z.string().describe('order, basket or cancel'),
+    status: z
+      .string()
+      .describe('pending, approved, rejected, expired, submitted or needs_attention'),
+    account: z.string().describe('Account id'),
+    proposer_kind: z.string().describe('principal, agent, mcp_client, alert or rebalance'),
+    proposed_by: z.string().nullable().describe('Principal id of the proposer, when known'),
+    channel: z.string().describe('Channel it was proposed through'),
+    rationale: z.string().describe('Why it was proposed'),
+    order_hash: z.string().describe('Hash of exactly what was (or is to be) approved'),
+    created_at: z.string().describe('ISO timestamp of the proposal'),
+    expires_at: z.string().describe('ISO timestamp of its expiry'),
+    decided_at: z.string().nullable().describe('ISO timestamp of the decision, when decided'),
+    decision_reason: z
+      .string()
+      .nullable()
+      .describe('Why it was rejected, expired or needs attention'),
+    cancel_order_id: z.string().nullable().describe('For a cancel: the order it cancels'),
+    legs: z.array(legOutput).describe('The orders proposed'),
+    risk_checks: z
+      .array(
+        z.object({
+          leg: z.number().int().nullable().describe('Leg the check is about'),
+          rule: z.string().describe('Risk rule name'),
+          passed: z.boolean().describe('Whether it passed'),
+          message: z.string().describe('What it checked, or why it failed'),
+        }),
+      )
+      .describe('Pre-trade risk checks run when it was proposed'),
+    approvals: z
+      .array(
+        z.object({
+          principal_id: z.string().describe('Who decided'),
+          handle: z.string().nullable().describe('Their handle'),
+          decision: z.string().describe('approve or reject'),
+          channel: z.string().describe('Channel of the decision (cli, api, slack…)'),
+          at: z.string().describe('ISO timestamp of the decision'),
+        }),
+      )
+      .describe('Human decisions on the proposal'),
+    orders: z
+      .array(
+        z.object({
+          order_id: z.string().describe('Order id'),
+          leg: z.number().int().describe('Leg number'),
+          symbol: z.string().describe('Ticker'),
+          side: z.string().describe('buy or sell'),
+          quantity: z.string().nullable().describe('Shares'),
+          status: z.string().describe('Order status'),
+          filled_quantity: z.string().describe('Shares filled'),
+          avg_fill_price: z.string().nullable().describe('Average fill price in USD'),
+          failure_reason: z.string().nullable().describe('Why it failed, if it did'),
+          submitted_at: z.string().nullable().describe('ISO timestamp it was sent to the broker'),
+        }),
+      )
+      .describe('Orders created on approval (empty until approved)'),
+    fills: z
+      .array(
+        z.object({
+          order_id: z.string().describe('Order id'),
+          symbol: z.string().describe('Ticker'),
+          side: z.string().describe('buy or sell'),
+          quantity: z.string().describe('Shares filled'),
+          price: z.string().describe('Fill price in USD'),
+          commission: z.string().describe('Commission in USD'),
+          filled_at: z.string().describe('ISO timestamp of the fill'),
+        }),
+      )
+      .describe('Fills of those orders'),
+  }),
+  writes: false,
+  annotations: READ_ONLY,
+  async handler(input, context) {
+    if ((input.proposal_id === undefined) === (input.order_id === undefined))
+      throw new ToolError('give exactly one of proposal_id and order_id (uuids from list_orders)');
+    let proposal: Proposal;
+    try {
+      let proposalId = input.proposal_id;
+      if (input.order_id !== undefined) {
+        const { rows } = isUuid(input.order_id)
+          ? await context.pool.query<{ proposal_id: string }>(
+              'SELECT proposal_id FROM orders WHERE id = $1',
+              [input.order_id],
+            )
+          : { rows: [] };
+        if (!rows[0])
+          throw new ToolError(`no order with id ${JSON.stringify(input.order_id)}`, 'not_found');
+        proposalId = rows[0].proposal_id;
+      }
+      proposal = await context.orders.getProposal(proposalId as string);
+    } catch (error) {
+      throw toToolError(error);
+    }
+    const orders = await context.orders.ordersOf(proposal.id);
+    const { rows: fills } = await context.pool.query<{
+      order_id: string;
+      symbol: string;
+      side: string;
+      quantity: string;
+      price: string;
+      commission: string;
+      filled_at: Date;
+    }>(
+      `SELECT order_id, symbol, side, quantity::text, price::text, commission::text, filled_at
+         FROM fills WHERE order_id = ANY($1::uuid[]) ORDER BY filled_at, id`,
+      [orders.map((o) => o.id)],
+    );
+    const ids = [...new Set(proposal.approvals.map((a) => a.principalId))];
+    const { rows: handles } = await context.pool.query<{ id: string; handle: string }>(
+      'SELECT id, handle FROM principals WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    const handleOf = new Map(handles.map((h) => [h.id, h.handle]));
+    const checks = proposal.riskResults as {
+      leg?: number;
+      rule?: string;
+      passed?: boolean;
+      message?: string;
+    }[];
+    return {
+      proposal_id: proposal.id,
+      kind: proposal.kind,
+      status: proposal.status,
+      account: proposal.accountId,
+      proposer_kind: proposal.proposerKind,
+      proposed_by: proposal.proposedBy,
+      channel: proposal.channel,
+      rationale: proposal.rationale,
+      order_hash: proposal.orderHash,
+      created_at: proposal.createdAt,
+      expires_at: proposal.expiresAt,
+      decided_at: proposal.decidedAt,
+      decision_reason: proposal.decisionReason,
+      cancel_order_id: proposal.cancelOrderId,
+      legs: proposal.legs.map((leg) => ({
+        leg: leg.leg,
+        symbol: leg.symbol,
+        side: leg.side,
+        quantity: leg.quantity,
+        notional: leg.notional,
+        type: leg.type,
+        limit_price: leg.limitPrice,
+        stop_price: leg.stopPrice,
+        time_in_force: leg.timeInForce,
+        reference_price: leg.referencePrice,
+      })),
+      risk_checks: checks.map((check) => ({
+        leg: check.leg ?? null,
+        rule: check.rule ?? 'unknown',
+        passed: check.passed === true,
+        message: check.message ?? '',
+      })),
+      approvals: proposal.approvals.map((a) => ({
+        principal_id: a.principalId,
+        handle: handleOf.get(a.principalId) ?? null,
+        decision: a.decision,
+        channel: a.channel,
+        at: a.at,
+      })),
+      orders: orders.map((o) => ({
+        order_id: o.id,
+        leg: o.leg,
+        symbol: o.symbol,
+        side: o.side,
+        quantity: o.quantity,
+        status: o.status,
+        filled_quantity: o.filledQuantity,
+        avg_fill_price: o.avgFillPrice,
+        failure_reason: o.failureReason,
+        submitted_at: o.submittedAt,
+      })),
+      fills: fills.map((f) => ({
+        order_id: f.order_id,
+        symbol: f.symbol,
+        side: f.side,
+        quantity: f.quantity,
+        price: f.price,
+        commission: f.commission,
+        filled_at: f.filled_at.toISOString(),
+      })),
+    };
+  },
+});

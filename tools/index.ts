@@ -1,0 +1,39 @@
+/** The tool registry: every platform action once, in the order clients list them. */
+import { cancelOrder } from './cancel-order.js';
+import { createAlert } from './create-alert.js';
+import { explainTrade } from './explain-trade.js';
+import { getBars } from './get-bars.js';
+import { getPortfolio } from './get-portfolio.js';
+import { getQuote } from './get-quote.js';
+import { listOrders } from './list-orders.js';
+import { optimizePortfolioTool } from './optimize-portfolio.js';
+import { planRebalanceTool } from './plan-rebalance.js';
+import { proposeOrder } from './propose-order.js';
+import { proposeRebalance } from './propose-rebalance.js';
+import { runBacktestTool } from './run-backtest.js';
+import { screenStocksTool } from './screen-stocks.js';
+import type { Tool } from './tool.js';
+import { tradeStats } from './trade-stats.js';
+
+/** Every tool. `writes` tools only propose; nothing here approves. */
+export const TOOLS: readonly Tool[] = [
+  getQuote,
+  getBars,
+  getPortfolio,
+  listOrders,
+  screenStocksTool,
+  runBacktestTool,
+  optimizePortfolioTool,
+  planRebalanceTool,
+  explainTrade,
+  tradeStats,
+  proposeOrder,
+  proposeRebalance,
+  cancelOrder,
+  createAlert,
+] as unknown as readonly Tool[];
+
+/** A tool by name, or undefined. */
+export function toolByName(name: string): Tool | undefined {
+  return TOOLS.find((tool) => tool.name === name);
+}

@@ -1,0 +1,101 @@
+/**
+ * The MCP server through a real MCP client (the SDK's Client over a linked in-memory transport),
+ * against the real database: every tool listed with its schemas and annotations, structured
+ * results, errors as isError, and propose_order leaving a pending proposal that nobody approved.
+ */
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../config/logger.js';
+import { testOrders } from '../orders/test-support.js';
+import { importPaths } from '../store/market-data/import-paths.js';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
+import { SAMPLE_DIR } from '../test/helpers/fixtures.js';
+import { TOOLS } from './index.js';
+import { createMcpServer, SERVER_INSTRUCTIONS } from './mcp-server.js';
+
+let db: TestDatabase;
+let client: Client;
+let t: ReturnType<typeof testOrders>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await importPaths(db.pool, [
+    path.join(SAMPLE_DIR, 'AAPL.csv.gz'),
+    path.join(SAMPLE_DIR, 'KO.csv.gz'),
+    path.join(SAMPLE_DIR, 'constituents.csv'),
+  ]);
+  const { rows } = await db.pool.query<{ id: string }>(
+    "SELECT id FROM principals WHERE handle = 'local'",
+  );
+  const principalId = rows[0]?.id as string;
+  t = testOrders(db.pool);
+  t.prices.set('KO', '54.61');
+  t.prices.set('AAPL', '133.5');
+  const server = createMcpServer(TOOLS, ({ signal, progress }) => ({
+    principal: { id: principalId, handle: 'local', scopes: ['read', 'propose'] },
+    pool: db.pool,
+    orders: t.orders,
+    logger: silentLogger(),
+    progress,
+    signal,
+    now: () => new Date(),
+  }));
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  client = new Client({ name: 'test-client', version: '1.0.0' });
+  await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
+});
+
+afterAll(async () => {
+  await client?.close();
+  await db.drop();
+});
+
+describe('MCP server', () => {
+  it('lists every registered tool with schemas, honest annotations and the approval instructions', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(TOOLS.map((tool) => tool.name).sort());
+    for (const tool of tools) {
+      const defined = TOOLS.find((one) => one.name === tool.name);
+      expect(tool.inputSchema.type).toBe('object');
+      expect(tool.annotations?.readOnlyHint).toBe(!defined?.writes);
+      expect(tool.description?.length).toBeGreaterThan(40);
+    }
+    expect(client.getInstructions()).toBe(SERVER_INSTRUCTIONS);
+    expect(JSON.stringify(tools).length).toBeLessThan(30_000);
+  });
+
+  it('get_quote answers with structured content and a text mirror', async () => {
+    const result = await client.callTool({ name: 'get_quote', arguments: { symbol: 'KO' } });
+    expect(result.isError).toBeFalsy();
+    const structured = result.structuredContent as Record<string, unknown>;
+    expect(structured.symbol).toBe('KO');
+    expect(typeof structured.price).toBe('number');
+    const text = (result.content as { type: string; text: string }[])[0]?.text ?? '';
+    expect(JSON.parse(text)).toEqual(structured);
+  });
+
+  it('a bad argument is an isError result with a message, not a crash', async () => {
+    const unknown = await client.callTool({ name: 'get_quote', arguments: { symbol: 'NOPE' } });
+    expect(unknown.isError).toBe(true);
+    expect((unknown.content as { text: string }[])[0]?.text).toMatch(/NOPE/);
+    const invalid = await client.callTool({
+      name: 'propose_order',
+      arguments: { symbol: 'KO', side: 'buy', quantity: -1, rationale: 'x' },
+    });
+    expect(invalid.isError).toBe(true);
+  });
+
+  it('propose_order creates a pending proposal; nothing reaches the broker', async () => {
+    const result = await client.callTool({
+      name: 'propose_order',
+      arguments: { symbol: 'KO', side: 'buy', quantity: 10, rationale: 'MCP test' },
+    });
+    expect(result.isError).toBeFalsy();
+    const structured = result.structuredContent as { id: string; status: string };
+    expect(structured.status).toBe('pending');
+    expect((await t.orders.getProposal(structured.id)).status).toBe('pending');
+    expect(t.broker.received).toHaveLength(0);
+  });
+});

@@ -1,0 +1,207 @@
+/** optimize_portfolio: portfolio weights for a list of symbols from their stored daily returns. */
+import { z } from 'zod';
+import {
+  COVARIANCE_ESTIMATORS,
+  type CovarianceEstimator,
+  estimate,
+  MEAN_ESTIMATORS,
+  type MeanEstimator,
+} from '../core/portfolio/estimators/estimate.js';
+import { buildReturns, EstimatorInputError } from '../core/portfolio/estimators/returns.js';
+import {
+  optimizePortfolio,
+  PORTFOLIO_OBJECTIVES,
+  PortfolioInfeasibleError,
+  PortfolioInputError,
+  type PortfolioObjective,
+  PortfolioSolverError,
+} from '../core/portfolio/optimize/index.js';
+import { loadSeries, MissingDataError } from '../store/market-data/load-series.js';
+import { loadSectors } from '../store/market-data/universe.js';
+import { defineTool, READ_ONLY, ToolError } from './tool.js';
+
+/** The most symbols one optimization takes. */
+export const MAX_PORTFOLIO_SYMBOLS = 100;
+/** Daily returns in the estimation window when none is given: three years. */
+export const DEFAULT_LOOKBACK = 756;
+
+const input = z.object({
+  symbols: z
+    .array(z.string().min(1).max(20))
+    .min(2)
+    .max(MAX_PORTFOLIO_SYMBOLS)
+    .describe(`Tickers to weigh, 2 to ${MAX_PORTFOLIO_SYMBOLS} (case does not matter).`),
+  objective: z
+    .enum(PORTFOLIO_OBJECTIVES as [PortfolioObjective, ...PortfolioObjective[]])
+    .default('max_sharpe')
+    .describe(
+      'min_variance, max_sharpe (default), mean_variance (uses risk_aversion), target_return (needs target_return), target_volatility (needs target_volatility), risk_parity, hrp, inverse_volatility, equal_weight.',
+    ),
+  end: z.iso
+    .date()
+    .optional()
+    .describe('Last day of the estimation window, ISO YYYY-MM-DD. Omitted: the latest stored bar.'),
+  lookback: z
+    .number()
+    .int()
+    .min(2)
+    .max(10_000)
+    .default(DEFAULT_LOOKBACK)
+    .describe(`Daily returns in the window, ≥ 2. Default ${DEFAULT_LOOKBACK} (three years).`),
+  risk_free: z
+    .number()
+    .min(-0.1)
+    .max(1)
+    .default(0)
+    .describe('Annual risk-free rate as a fraction (0.04 = 4 %) for the Sharpe ratio. Default 0.'),
+  risk_aversion: z
+    .number()
+    .positive()
+    .default(1)
+    .describe('λ of mean_variance (minimise λ/2·variance − return), > 0. Default 1.'),
+  target_return: z
+    .number()
+    .optional()
+    .describe('Annual expected return for objective target_return, as a fraction (0.1 = 10 %).'),
+  target_volatility: z
+    .number()
+    .positive()
+    .optional()
+    .describe(
+      'Annual volatility cap for objective target_volatility, as a fraction (0.15 = 15 %).',
+    ),
+  max_weight: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(1)
+    .describe('Most weight per symbol, a fraction in (0, 1]. Default 1 (no cap).'),
+  min_weight: z
+    .number()
+    .min(-1)
+    .max(1)
+    .default(0)
+    .describe('Least weight per symbol; default 0 (long-only); a negative value allows shorts.'),
+  sector_cap: z
+    .number()
+    .gt(0)
+    .max(1)
+    .optional()
+    .describe(
+      'Most total weight per sector (sectors from the instruments table), (0, 1]. Omitted: none.',
+    ),
+  mean_estimator: z
+    .enum(MEAN_ESTIMATORS as [MeanEstimator, ...MeanEstimator[]])
+    .default('historical')
+    .describe(
+      'Expected returns: historical (default, mean × 252), ewma (span 180) or shrunk (James–Stein).',
+    ),
+  covariance_estimator: z
+    .enum(COVARIANCE_ESTIMATORS as [CovarianceEstimator, ...CovarianceEstimator[]])
+    .default('sample')
+    .describe(
+      'Covariance: sample (default, n−1, × 252), ledoit_wolf (shrinkage) or ewma (span 180).',
+    ),
+});
+
+const output = z.object({
+  objective: z.string().describe('Objective optimised.'),
+  weights: z
+    .array(
+      z.object({
+        symbol: z.string().describe('Ticker.'),
+        weight: z.number().describe('Weight as a fraction of the portfolio (they sum to 1).'),
+      }),
+    )
+    .describe('Weight per symbol, in the order given.'),
+  expected_return: z.number().describe('Annual expected return μ·w, as a fraction.'),
+  volatility: z.number().describe('Annual volatility √(w·Σ·w), as a fraction.'),
+  sharpe: z
+    .number()
+    .nullable()
+    .describe('(expected_return − risk_free) / volatility; null when the volatility is 0.'),
+  start: z.string().describe('ISO date of the first return in the window.'),
+  end: z.string().describe('ISO date of the last return in the window (the as-of date).'),
+  lookback: z.number().describe('Daily returns used per symbol.'),
+  mean_estimator: z.string().describe('Expected-return estimator used.'),
+  covariance_estimator: z.string().describe('Covariance estimator used.'),
+  shrinkage: z.number().nullable().describe('Ledoit–Wolf shrinkage intensity, or null.'),
+  returns: z.string().describe('What the estimators read.'),
+  notes: z.array(z.string()).describe('Solver notes: heuristics used, constraints that bound.'),
+});
+
+function asToolError(error: unknown): unknown {
+  if (
+    error instanceof EstimatorInputError ||
+    error instanceof PortfolioInputError ||
+    error instanceof PortfolioInfeasibleError ||
+    error instanceof MissingDataError
+  ) {
+    return new ToolError(error.message, 'bad_input');
+  }
+  if (error instanceof PortfolioSolverError) return new ToolError(error.message, 'unavailable');
+  return error;
+}
+
+export const optimizePortfolioTool = defineTool({
+  name: 'optimize_portfolio',
+  title: 'Optimize portfolio weights',
+  description: `Finds portfolio weights for 2 to ${MAX_PORTFOLIO_SYMBOLS} symbols from their stored prices. Estimators by default: daily simple returns of adjusted closes over the last ${DEFAULT_LOOKBACK} returns (three years) ending at end; expected returns = historical mean × 252; covariance = sample covariance (n − 1) × 252. Every symbol needs a price on every day of the window (shorten lookback for young symbols). Default objective max_sharpe, long-only (min_weight 0, max_weight 1), risk_free 0; sector_cap limits each sector's total. Weights are fractions summing to 1; returns and volatility are annual fractions. Use it to size a chosen list; use screen_stocks to find names and plan_rebalance to turn weights into orders. It trades nothing; estimates from history are uncertain.`,
+  input,
+  output,
+  writes: false,
+  annotations: READ_ONLY,
+  async handler(request, { pool, progress }) {
+    const symbols = request.symbols.map((symbol) => symbol.trim().toUpperCase());
+    const duplicate = symbols.find((symbol, k) => symbols.indexOf(symbol) !== k);
+    if (duplicate) throw new ToolError(`symbol ${duplicate} is listed twice`, 'bad_input');
+    try {
+      progress(0, 2, `loading prices of ${symbols.length} symbols`);
+      const source = { kind: 'database', pool } as const;
+      const [series, sectors] = await Promise.all([
+        loadSeries(source, { symbols, to: request.end }),
+        request.sector_cap === undefined ? Promise.resolve({}) : loadSectors(source, symbols),
+      ]);
+      progress(1, 2, 'estimating and optimising');
+      const { returns } = buildReturns(series, { end: request.end, lookback: request.lookback });
+      const estimated = estimate(returns, {
+        mean: request.mean_estimator,
+        covariance: request.covariance_estimator,
+      });
+      const result = optimizePortfolio({
+        estimate: estimated,
+        objective: request.objective,
+        riskFreeRate: request.risk_free,
+        riskAversion: request.risk_aversion,
+        targetReturn: request.target_return,
+        targetVolatility: request.target_volatility,
+        constraints: {
+          minWeight: request.min_weight,
+          maxWeight: request.max_weight,
+          ...(request.sector_cap === undefined ? {} : { sectors, sectorCaps: request.sector_cap }),
+        },
+      });
+      progress(2, 2, 'done');
+      return {
+        objective: result.objective,
+        weights: estimated.symbols.map((symbol) => ({
+          symbol,
+          weight: result.weights[symbol] ?? 0,
+        })),
+        expected_return: result.expectedReturn,
+        volatility: result.volatility,
+        sharpe: result.sharpe,
+        start: returns.dates[0] ?? '',
+        end: returns.dates[returns.dates.length - 1] ?? '',
+        lookback: returns.T,
+        mean_estimator: estimated.mean,
+        covariance_estimator: estimated.covariance,
+        shrinkage: estimated.shrinkage,
+        returns: 'daily simple returns of adjusted closes, annualised with 252 days',
+        notes: result.notes,
+      };
+    } catch (error) {
+      throw asToolError(error);
+    }
+  },
+});

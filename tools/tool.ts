@@ -1,0 +1,88 @@
+/**
+ * A tool: one platform action, defined once and served to MCP clients, the REST API, the agent
+ * and the bots. Schemas are zod (flat objects, snake_case fields, ISO date strings, `.describe()`
+ * on every field); `writes` marks the tools that change state — the same flag sets the MCP
+ * annotations and routes the tool through the approval gate (a write tool only ever proposes).
+ */
+import type { z } from 'zod';
+import type { Logger } from '../config/logger.js';
+import type { Orders } from '../orders/service.js';
+import type { Pool } from '../store/db/pool.js';
+
+/** Who is calling, as the transport authenticated them. */
+export interface ToolPrincipal {
+  /** principals.id (uuid). */
+  id: string;
+  handle: string;
+  /** 'read' allows read tools; 'propose' also allows write tools (which only propose). */
+  scopes: ('read' | 'propose')[];
+}
+
+/** What a handler may use. Nothing here can approve an order. */
+export interface ToolContext {
+  principal: ToolPrincipal;
+  pool: Pool;
+  orders: Orders;
+  logger: Logger;
+  /** Long work reports progress (done of total, with a short message); transports forward it. */
+  progress: (done: number, total: number, message?: string) => void;
+  /** Cancellation from the caller. */
+  signal: AbortSignal;
+  /** The clock (tests set it). */
+  now: () => Date;
+}
+
+/** MCP tool annotations, set honestly per tool. */
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  /** When to use it and when not; units, defaults, limits. */
+  description: string;
+  input: I;
+  output: O;
+  /** True for tools that change state (they create proposals; none places an order). */
+  writes: boolean;
+  annotations: ToolAnnotations;
+  handler(input: z.infer<I>, context: ToolContext): Promise<z.infer<O>>;
+}
+
+/** A tool failure a model can act on: what was wrong, the valid range, what to try next. */
+export class ToolError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'bad_input' | 'not_found' | 'forbidden' | 'unavailable' = 'bad_input',
+  ) {
+    super(message);
+    this.name = 'ToolError';
+  }
+}
+
+/** Defines a tool (identity; it exists for type inference). */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
+  tool: Tool<I, O>,
+): Tool<I, O> {
+  return tool;
+}
+
+/** Read-only annotations: no side effects, same answer for the same input, data from our store. */
+export const READ_ONLY: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
+
+/** A write that only creates a proposal for a human to approve: not destructive, not idempotent. */
+export const PROPOSES: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: false,
+};
