@@ -9,6 +9,7 @@ import { loadConfig } from '../config/env.js';
 import { benchAudit } from './audit.js';
 import { benchBacktest } from './backtest.js';
 import { benchImport } from './import.js';
+import { benchMcp } from './mcp.js';
 import { benchOrders } from './orders.js';
 import { benchPortfolio } from './portfolio.js';
 import { benchStartup } from './startup.js';
@@ -20,6 +21,7 @@ const GROUPS = {
   portfolio: benchPortfolio,
   orders: benchOrders,
   audit: benchAudit,
+  mcp: benchMcp,
 } as const;
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -39,3 +41,4 @@ if (only === undefined || only === 'backtest') await benchBacktest(config, emit)
 if (only === undefined || only === 'portfolio') await benchPortfolio(emit);
 if (only === undefined || only === 'orders') await benchOrders(config, emit);
 if (only === undefined || only === 'audit') await benchAudit(emit, config);
+if (only === undefined || only === 'mcp') await benchMcp(config, emit);

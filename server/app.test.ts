@@ -108,7 +108,7 @@ describe('the HTTP app', () => {
     expect(await response.json()).toEqual({
       error: 'not_found',
       message:
-        'No route for POST /api/nothing. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject.',
+        'No route for POST /api/nothing. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject, GET /api/tools, POST /api/tools/:name, GET /api/openapi.json, POST|GET|DELETE /mcp.',
     });
   });
 });

@@ -2,8 +2,11 @@
 import { Hono } from 'hono';
 import type { Logger } from '../config/logger.js';
 import { checkHealth, type HealthSources } from './health.js';
+import { mcpRoutes } from './mcp-routes.js';
 import type { Metrics } from './metrics.js';
+import { openApiRoute } from './openapi.js';
 import { type ApiServices, proposalsRoutes } from './proposals-routes.js';
+import { toolsRoutes } from './tools-routes.js';
 
 /**
  * Builds the app over `sources`, which start-up fills in as components come up (so /health can
@@ -15,6 +18,8 @@ export function createApp(options: {
   logger: Logger;
   /** Services the /api routes use, filled in when start-up has made them. */
   api?: ApiServices;
+  /** Receives what must run on shutdown (ending MCP sessions). */
+  onClose?: (close: () => Promise<void>) => void;
 }): Hono {
   const { sources, metrics, logger } = options;
   const app = new Hono();
@@ -31,13 +36,19 @@ export function createApp(options: {
     });
   });
 
-  app.route('/api/proposals', proposalsRoutes(options.api ?? {}));
+  const api = options.api ?? {};
+  app.route('/api/proposals', proposalsRoutes(api));
+  app.route('/api/tools', toolsRoutes({ ...api, logger }));
+  app.route('/api', openApiRoute());
+  const mcp = mcpRoutes({ ...api, logger });
+  app.route('/mcp', mcp.app);
+  options.onClose?.(mcp.close);
 
   app.notFound((c) =>
     c.json(
       {
         error: 'not_found',
-        message: `No route for ${c.req.method} ${c.req.path}. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject.`,
+        message: `No route for ${c.req.method} ${c.req.path}. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject, GET /api/tools, POST /api/tools/:name, GET /api/openapi.json, POST|GET|DELETE /mcp.`,
       },
       404,
     ),

@@ -81,7 +81,8 @@ export async function startServer(options: {
     mode: config.databaseUrl ? 'external' : 'embedded',
   });
   const api: ApiServices = {};
-  const app = createApp({ sources, metrics, logger, api });
+  const closers: (() => Promise<void>)[] = [];
+  const app = createApp({ sources, metrics, logger, api, onClose: (close) => closers.push(close) });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const { host, port } = config.http;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -141,6 +142,7 @@ export async function startServer(options: {
     stopping ??= (async () => {
       sources.phase = 'stopping';
       logger.info('shutting down: no new requests; letting running ones finish');
+      await Promise.all(closers.map((close) => close().catch(() => undefined)));
       await closeHttp(server, 10_000);
       await running.orders.close();
       await running.kv.close();

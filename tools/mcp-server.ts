@@ -7,8 +7,8 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { APP_VERSION } from '../config/app-info.js';
+import { invokeTool } from './invoke.js';
 import type { Tool, ToolContext } from './tool.js';
-import { ToolError } from './tool.js';
 
 /** What the server tells every client about itself and about approvals. */
 export const SERVER_INSTRUCTIONS = [
@@ -58,23 +58,18 @@ export function createMcpServer(tools: readonly Tool[], contextFor: ContextFacto
             })
             .catch(() => undefined);
         };
-        try {
-          const parsed = tool.input.parse(args);
-          const output = await tool.handler(parsed, contextFor({ signal: extra.signal, progress }));
-          const structured = tool.output.parse(output) as Record<string, unknown>;
-          return {
-            content: [{ type: 'text' as const, text: JSON.stringify(structured) }],
-            structuredContent: structured,
-          };
-        } catch (error) {
-          const message =
-            error instanceof ToolError
-              ? error.message
-              : error instanceof Error && error.name === 'ZodError'
-                ? `invalid arguments for ${tool.name}: ${error.message}`
-                : `${tool.name} failed: ${(error as Error).message}`;
-          return { content: [{ type: 'text' as const, text: message }], isError: true };
-        }
+        const result = await invokeTool(
+          tool,
+          args,
+          contextFor({ signal: extra.signal, progress }),
+          'mcp',
+        );
+        if (!result.ok)
+          return { content: [{ type: 'text' as const, text: result.message }], isError: true };
+        return {
+          content: [{ type: 'text' as const, text: JSON.stringify(result.output) }],
+          structuredContent: result.output,
+        };
       },
     );
   }

@@ -1,0 +1,232 @@
+/**
+ * The OpenAPI 3.1 document of the REST API, generated from the tools' zod schemas (one POST path
+ * per tool under /api/tools) plus the /api/proposals routes, served without auth at
+ * /api/openapi.json by `openApiRoute()` (mounted at /api).
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { APP_VERSION } from '../config/app-info.js';
+import { TOOLS } from '../tools/index.js';
+import { requiredScope } from '../tools/invoke.js';
+import type { Tool } from '../tools/tool.js';
+
+type JsonObject = Record<string, unknown>;
+
+/** A zod schema as JSON Schema 2020-12 (OpenAPI 3.1's dialect), without its $schema line. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  return rest as JsonObject;
+}
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['error', 'message'],
+  properties: {
+    error: { type: 'string', description: 'A short code, e.g. bad_input, not_found, forbidden.' },
+    message: { type: 'string', description: 'What was wrong and what to try next.' },
+  },
+};
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+const AUTH_ERRORS = {
+  '401': errorResponse('Missing or invalid bearer token.'),
+  '503': errorResponse('The server is starting, or a dependency is unavailable.'),
+};
+
+function toolPath(tool: Tool): JsonObject {
+  return {
+    post: {
+      operationId: tool.name,
+      summary: tool.title,
+      description: `${tool.description}\n\nNeeds the '${requiredScope(tool)}' scope.${
+        tool.writes ? ' This tool only creates a proposal; a person approves it elsewhere.' : ''
+      }`,
+      tags: ['tools'],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: jsonSchema(tool.input, 'input') } },
+      },
+      responses: {
+        '200': {
+          description: 'The tool result.',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['output'],
+                properties: { output: jsonSchema(tool.output, 'output') },
+              },
+            },
+          },
+        },
+        '400': errorResponse('Bad arguments: the message names each bad field and what is valid.'),
+        '403': errorResponse('The token lacks the scope this tool needs.'),
+        '404': errorResponse('Something the arguments name does not exist.'),
+        '500': errorResponse('Internal error (logged on the server).'),
+        ...AUTH_ERRORS,
+      },
+    },
+  };
+}
+
+const idParameter = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'The proposal id.',
+};
+
+const decision = (what: 'approve' | 'reject') => ({
+  post: {
+    operationId: `${what}Proposal`,
+    summary: what === 'approve' ? 'Approve a proposal' : 'Reject a proposal',
+    description:
+      'Needs the approver role on the proposal account. Send the order_hash you showed the person; without it the stored hash is used.',
+    tags: ['proposals'],
+    parameters: [idParameter],
+    requestBody: {
+      required: false,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            properties: {
+              order_hash: { type: 'string', description: 'The hash of the order approved.' },
+              reason: { type: 'string', description: 'Why (kept with the decision).' },
+            },
+          },
+        },
+      },
+    },
+    responses: {
+      '200': { description: 'The decision and the proposal.' },
+      '400': errorResponse('Bad request.'),
+      '403': errorResponse('Not an approver on this account.'),
+      '404': errorResponse('No such proposal.'),
+      '409': errorResponse('The proposal cannot be decided (expired, decided, changed).'),
+      ...AUTH_ERRORS,
+    },
+  },
+});
+
+/** The OpenAPI 3.1 document for `tools` and the proposal routes. */
+export function openApiDocument(tools: readonly Tool[] = TOOLS): JsonObject {
+  const paths: JsonObject = {
+    '/api/tools': {
+      get: {
+        operationId: 'listTools',
+        summary: 'List the tools',
+        tags: ['tools'],
+        responses: {
+          '200': {
+            description: 'Every tool: name, title, description, whether it writes (proposes).',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    tools: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          name: { type: 'string' },
+                          title: { type: 'string' },
+                          description: { type: 'string' },
+                          writes: { type: 'boolean' },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          ...AUTH_ERRORS,
+        },
+      },
+    },
+  };
+  for (const tool of tools) paths[`/api/tools/${tool.name}`] = toolPath(tool);
+  paths['/api/proposals'] = {
+    get: {
+      operationId: 'listProposals',
+      summary: 'List proposals',
+      tags: ['proposals'],
+      parameters: [
+        {
+          name: 'status',
+          in: 'query',
+          schema: {
+            type: 'string',
+            enum: ['pending', 'approved', 'rejected', 'expired', 'submitted', 'needs_attention'],
+          },
+        },
+        { name: 'account', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+      ],
+      responses: {
+        '200': { description: '{ proposals: [...] }' },
+        '400': errorResponse('Bad status or limit.'),
+        ...AUTH_ERRORS,
+      },
+    },
+  };
+  paths['/api/proposals/{id}'] = {
+    get: {
+      operationId: 'getProposal',
+      summary: 'One proposal and the orders it became',
+      tags: ['proposals'],
+      parameters: [idParameter],
+      responses: {
+        '200': { description: '{ proposal, orders }' },
+        '404': errorResponse('No such proposal.'),
+        ...AUTH_ERRORS,
+      },
+    },
+  };
+  paths['/api/proposals/{id}/approve'] = decision('approve');
+  paths['/api/proposals/{id}/reject'] = decision('reject');
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Countersign API',
+      version: APP_VERSION,
+      description:
+        'Tools propose; people approve. No tool and no argument can approve an order: approvals go through /api/proposals/{id}/approve with an approver token, or the CLI.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    tags: [
+      { name: 'tools', description: 'The tool registry, the same as over MCP.' },
+      { name: 'proposals', description: 'Deciding on proposals.' },
+    ],
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A token from `countersign token create` (cs_<id>_<secret>).',
+        },
+      },
+      schemas: { Error: ERROR_SCHEMA },
+    },
+  };
+}
+
+/** A Hono app to mount at /api: `GET /openapi.json` (no auth), built once. */
+export function openApiRoute(tools: readonly Tool[] = TOOLS): Hono {
+  const app = new Hono();
+  let document: JsonObject | undefined;
+  app.get('/openapi.json', (c) => {
+    document ??= openApiDocument(tools);
+    return c.json(document);
+  });
+  return app;
+}
