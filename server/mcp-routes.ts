@@ -126,6 +126,7 @@ export function mcpRoutes(
       progress,
       signal,
       now: () => new Date(),
+      limiter: services.limiter,
     }));
     session.transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),

@@ -8,12 +8,15 @@ import { ApprovalRefusedError, NotFoundError, OrderInputError } from '../orders/
 import type { Orders } from '../orders/service.js';
 import type { Proposal } from '../orders/types.js';
 import type { Pool } from '../store/db/pool.js';
+import type { RateLimiter } from '../store/kv/rate-limiter.js';
 import { type AuthPrincipal, bearerAuth } from './auth.js';
 
 /** Filled in once the database is up; until then the routes answer 503. */
 export interface ApiServices {
   pool?: Pool;
   orders?: Orders;
+  /** Tool calls per principal (REST and MCP over HTTP). */
+  limiter?: RateLimiter;
 }
 
 const STATUSES = ['pending', 'approved', 'rejected', 'expired', 'submitted', 'needs_attention'];

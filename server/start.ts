@@ -10,6 +10,7 @@ import { type Database, openDatabase } from '../store/db/open-database.js';
 import { createKv, type Kv } from '../store/kv/kv.js';
 import { loadSampleIfEmpty } from '../store/market-data/sample.js';
 import { marketDataSummary } from '../store/repos/bars-repo.js';
+import { TOOL_CALL_LIMIT } from '../tools/invoke.js';
 import { createApp } from './app.js';
 import { formatBanner } from './banner.js';
 import type { HealthSources } from './health.js';
@@ -101,6 +102,7 @@ export async function startServer(options: {
     orders.startBackground();
     api.pool = database.pool;
     api.orders = orders.orders;
+    api.limiter = kv.rateLimiter(TOOL_CALL_LIMIT);
     const prices = await marketDataSummary(database.pool);
     await lock?.update({ httpUrl: url });
     sources.phase = 'ready';

@@ -19,6 +19,7 @@ export const TOOL_ERROR_STATUS: Record<InvokeErrorCode, ContentfulStatusCode> = 
   bad_input: 400,
   not_found: 404,
   forbidden: 403,
+  rate_limited: 429,
   unavailable: 503,
   internal: 500,
 };
@@ -93,6 +94,7 @@ export function toolsRoutes(
         progress: () => undefined,
         signal: c.req.raw.signal,
         now: () => new Date(),
+        limiter: services.limiter,
       },
       'api',
     );

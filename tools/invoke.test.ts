@@ -10,6 +10,7 @@ import { silentLogger } from '../config/logger.js';
 import { canonicalJson } from '../core/canonical-json.js';
 import { testOrders } from '../orders/test-support.js';
 import { verifyAudit } from '../store/audit/audit-log.js';
+import { MemoryRateLimiter } from '../store/kv/memory-rate-limiter.js';
 import { importPaths } from '../store/market-data/import-paths.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
 import { SAMPLE_DIR } from '../test/helpers/fixtures.js';
@@ -73,6 +74,29 @@ describe('invokeTool', () => {
     const result = await invokeTool(tool('get_quote'), { symbol: 'ko' }, context(['read']));
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.output).toMatchObject({ symbol: 'KO', currency: 'USD' });
+  });
+
+  it('limits calls per principal and says when to retry; other principals are not affected', async () => {
+    const limiter = new MemoryRateLimiter({
+      name: 'test-tools',
+      capacity: 2,
+      refillPerSecond: 0.01,
+    });
+    const limited = { ...context(['read']), limiter };
+    expect((await invokeTool(tool('get_quote'), { symbol: 'KO' }, limited)).ok).toBe(true);
+    expect((await invokeTool(tool('get_quote'), { symbol: 'KO' }, limited)).ok).toBe(true);
+    const third = await invokeTool(tool('get_quote'), { symbol: 'KO' }, limited);
+    expect(third).toMatchObject({ ok: false, code: 'rate_limited' });
+    if (!third.ok)
+      expect(third.message).toMatch(
+        /too many tool calls from local: at most 2 at once and 0\.01 a second; retry in [\d.]+ s/,
+      );
+    const other = {
+      ...limited,
+      principal: { ...limited.principal, id: '00000000-0000-4000-8000-000000000001' },
+    };
+    expect((await invokeTool(tool('get_quote'), { symbol: 'KO' }, other)).ok).toBe(true);
+    expect(await lastAudit()).toMatchObject({ action: 'tool.called' });
   });
 
   it('refuses a write tool with only the read scope, naming the missing scope', async () => {

@@ -12,7 +12,19 @@ import type { Tool, ToolContext } from './tool.js';
 import { ToolError } from './tool.js';
 
 /** Why a call failed, as transports map it (REST status, MCP isError). */
-export type InvokeErrorCode = 'bad_input' | 'not_found' | 'forbidden' | 'unavailable' | 'internal';
+export type InvokeErrorCode =
+  | 'bad_input'
+  | 'not_found'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+/**
+ * Tool calls per principal over HTTP: bursts of 200, 50 a second sustained. Generous for a
+ * person or an agent; it stops a runaway loop from starving everyone else.
+ */
+export const TOOL_CALL_LIMIT = { name: 'tool-calls', capacity: 200, refillPerSecond: 50 } as const;
 
 /** What a call answers: the checked output, or an error code with a message a model can act on. */
 export type InvokeResult =
@@ -144,7 +156,15 @@ export async function invokeTool(
 ): Promise<InvokeResult> {
   let result: InvokeResult;
   try {
-    result = await run(tool, rawInput, context);
+    const limited = context.limiter ? await context.limiter.take(context.principal.id) : undefined;
+    result =
+      limited && !limited.allowed
+        ? {
+            ok: false,
+            code: 'rate_limited',
+            message: `too many tool calls from ${context.principal.handle}: at most ${context.limiter?.policy.capacity} at once and ${context.limiter?.policy.refillPerSecond} a second; retry in ${Math.ceil(limited.retryAfterMs / 100) / 10} s`,
+          }
+        : await run(tool, rawInput, context);
   } catch (error) {
     context.logger.error({ err: error, tool: tool.name }, 'tool call failed');
     result = {

@@ -85,6 +85,14 @@ describe('MCP server', () => {
       arguments: { symbol: 'KO', side: 'buy', quantity: -1, rationale: 'x' },
     });
     expect(invalid.isError).toBe(true);
+    // Our gate answered (its readable sentence), and the call is in the audit log.
+    expect((invalid.content as { text: string }[])[0]?.text).toMatch(
+      /^invalid arguments for propose_order: quantity/,
+    );
+    const { rows } = await db.pool.query<{ after: { outcome: string } }>(
+      "SELECT after FROM audit_log WHERE action = 'tool.called' AND entity_id = 'propose_order' ORDER BY seq DESC LIMIT 1",
+    );
+    expect(rows[0]?.after.outcome).toBe('bad_input');
   });
 
   it('propose_order creates a pending proposal; nothing reaches the broker', async () => {

@@ -30,6 +30,13 @@ export function createMcpServer(tools: readonly Tool[], contextFor: ContextFacto
     { name: 'countersign', version: APP_VERSION },
     { instructions: SERVER_INSTRUCTIONS, capabilities: { tools: {} } },
   );
+  // The SDK checks arguments against the listed input schema before our handler runs, so a bad
+  // call would never reach the gate: no audit entry, and the SDK's message instead of ours.
+  // The gate (invokeTool) validates with the same zod schema, so the SDK's pass is switched off
+  // for this server. A test pins the behaviour (SDK 1.32.2 keeps it in a private method).
+  (
+    server as unknown as { validateToolInput: (tool: unknown, args: unknown) => Promise<unknown> }
+  ).validateToolInput = async (_tool, args) => args ?? {};
   for (const tool of tools) {
     server.registerTool(
       tool.name,

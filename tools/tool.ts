@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Logger } from '../config/logger.js';
 import type { Orders } from '../orders/service.js';
 import type { Pool } from '../store/db/pool.js';
+import type { RateLimiter } from '../store/kv/rate-limiter.js';
 
 /** Who is calling, as the transport authenticated them. */
 export interface ToolPrincipal {
@@ -30,6 +31,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** The clock (tests set it). */
   now: () => Date;
+  /** Calls per principal; absent: no limit (the stdio server of one local user, benchmarks). */
+  limiter?: RateLimiter;
 }
 
 /** MCP tool annotations, set honestly per tool. */
