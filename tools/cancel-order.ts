@@ -1,11 +1,6 @@
 /** cancel_order: proposes cancelling a working order; the cancel itself needs a human approval. */
 import { z } from 'zod';
-import {
-  describeProposal,
-  proposalOutput,
-  requireProposeScope,
-  toToolError,
-} from './propose-order.js';
+import { askToApprove, proposalOutput, requireProposeScope, toToolError } from './propose-order.js';
 import { defineTool, PROPOSES } from './tool.js';
 
 export const cancelOrder = defineTool({
@@ -36,7 +31,7 @@ export const cancelOrder = defineTool({
         channel: 'mcp',
         rationale: input.rationale,
       });
-      return describeProposal(proposal);
+      return await askToApprove(proposal, context);
     } catch (error) {
       throw toToolError(error);
     }

@@ -65,10 +65,37 @@ export function createMcpServer(tools: readonly Tool[], contextFor: ContextFacto
             })
             .catch(() => undefined);
         };
+        // The person at the client confirms proposals through an elicitation form, when the
+        // client declared that it can show one; the model never sees or answers it.
+        const canAsk = server.server.getClientCapabilities()?.elicitation !== undefined;
+        const confirm: ToolContext['confirm'] = canAsk
+          ? async (request) => {
+              const answer = await server.server.elicitInput(
+                {
+                  mode: 'form',
+                  message: request.message,
+                  requestedSchema: {
+                    type: 'object',
+                    properties: {
+                      approve: {
+                        type: 'boolean',
+                        title: 'Approve and send this order',
+                        description: `Proposal ${request.proposalId}; order hash ${request.orderHash}`,
+                      },
+                    },
+                    required: ['approve'],
+                  },
+                },
+                { signal: extra.signal },
+              );
+              if (answer.action !== 'accept') return answer.action;
+              return answer.content?.approve === true ? 'accept' : 'decline';
+            }
+          : undefined;
         const result = await invokeTool(
           tool,
           args,
-          contextFor({ signal: extra.signal, progress }),
+          { ...contextFor({ signal: extra.signal, progress }), ...(confirm ? { confirm } : {}) },
           'mcp',
         );
         if (!result.ok)

@@ -4,7 +4,7 @@
  * and the web console). Also holds the proposal output shared by the other proposing tools.
  */
 import { z } from 'zod';
-import { NotFoundError, OrderInputError } from '../orders/errors.js';
+import { ApprovalRefusedError, NotFoundError, OrderInputError } from '../orders/errors.js';
 import type { Proposal } from '../orders/types.js';
 import { defineTool, PROPOSES, type ToolContext, ToolError } from './tool.js';
 
@@ -63,6 +63,12 @@ export const proposalOutput = z.object({
     .describe('Messages of the failed risk checks; an approval is refused while any fails'),
   approve_at: z.string().describe('Where a human can approve or reject it'),
   note: z.string().describe('What happens next'),
+  approval: z
+    .enum(['not_asked', 'declined', 'approved', 'refused'])
+    .describe(
+      'not_asked: the client cannot show an approval form (approve elsewhere); declined: the person declined; approved: the person approved in the client and it was sent; refused: the approval failed a check (see approval_message)',
+    ),
+  approval_message: z.string().describe('What the approval step did, in words'),
 });
 
 /** The output of a proposing tool for `proposal`. */
@@ -103,7 +109,94 @@ export function describeProposal(proposal: Proposal): z.infer<typeof proposalOut
       proposal.kind === 'cancel'
         ? 'The cancel is NOT sent until a human approves this proposal; the order keeps working until then.'
         : 'The order is NOT placed until a human approves this proposal. Nothing has been sent to the broker.',
+    approval: 'not_asked',
+    approval_message:
+      'The client cannot ask for approval; the proposal waits for a human elsewhere.',
   };
+}
+
+/** The proposal in words for the person: every field of every leg, the rationale and the hash. */
+function confirmMessage(proposal: Proposal): string {
+  const legs = proposal.legs.map((leg) => {
+    const size =
+      leg.quantity !== null
+        ? `${leg.quantity} shares of ${leg.symbol}`
+        : `$${leg.notional} of ${leg.symbol}`;
+    const price =
+      leg.type === 'limit'
+        ? ` limit ${leg.limitPrice}`
+        : leg.type === 'stop'
+          ? ` stop ${leg.stopPrice}`
+          : ' at market';
+    return `${leg.side.toUpperCase()} ${size}${price}, time in force ${leg.timeInForce} (last price ${leg.referencePrice ?? 'unknown'} USD)`;
+  });
+  return [
+    `Approve this ${proposal.kind === 'basket' ? `basket of ${proposal.legs.length} orders` : proposal.kind} on account ${proposal.accountId}?`,
+    ...legs,
+    `Rationale: ${proposal.rationale || '(none)'}`,
+    `Order hash ${proposal.orderHash}. Expires ${proposal.expiresAt}. Approving sends it to the broker.`,
+  ].join('\n');
+}
+
+/**
+ * When the client can show a form, asks the person to approve the proposal just made; an
+ * acceptance on this authenticated session is that principal's approval through orders.approve
+ * (every check applies: approver role, hash, drift, risk). Otherwise the proposal stays pending.
+ */
+export async function askToApprove(
+  proposal: Proposal,
+  context: ToolContext,
+): Promise<z.infer<typeof proposalOutput>> {
+  const described = describeProposal(proposal);
+  if (!context.confirm) return described;
+  let answer: 'accept' | 'decline' | 'cancel';
+  try {
+    answer = await context.confirm({
+      proposalId: proposal.id,
+      orderHash: proposal.orderHash,
+      message: confirmMessage(proposal),
+    });
+  } catch (error) {
+    return {
+      ...described,
+      approval_message: `The client could not ask for approval (${(error as Error).message}); the proposal waits for a human elsewhere.`,
+    };
+  }
+  if (answer !== 'accept')
+    return {
+      ...described,
+      approval: 'declined',
+      approval_message: `The person ${answer === 'decline' ? 'declined' : 'dismissed'} the approval; the proposal stays pending (it can still be approved or rejected elsewhere).`,
+    };
+  try {
+    const outcome = await context.orders.approve({
+      proposalId: proposal.id,
+      principalId: context.principal.id,
+      channel: 'mcp_elicitation',
+      orderHash: proposal.orderHash,
+      evidence: { kind: 'mcp_elicitation', principal: context.principal.handle },
+    });
+    return {
+      ...describeProposal(outcome.proposal),
+      approval: 'approved',
+      approval_message:
+        outcome.status === 'submitted'
+          ? `Approved by ${context.principal.handle} and sent: ${outcome.orders.map((order) => `${order.side} ${order.quantity ?? order.notional} ${order.symbol} → ${order.status}`).join(', ')}`
+          : `Approved by ${context.principal.handle}; a second approver is needed (four-eyes rule) before it is sent.`,
+      note:
+        outcome.status === 'submitted'
+          ? 'A human approved this proposal in the client; the orders went to the broker.'
+          : described.note,
+    };
+  } catch (error) {
+    if (error instanceof ApprovalRefusedError)
+      return {
+        ...described,
+        approval: 'refused',
+        approval_message: `The approval was refused: ${error.message}`,
+      };
+    throw error;
+  }
 }
 
 export const proposeOrder = defineTool({
@@ -166,7 +259,7 @@ export const proposeOrder = defineTool({
         channel: 'mcp',
         rationale: input.rationale,
       });
-      return describeProposal(proposal);
+      return await askToApprove(proposal, context);
     } catch (error) {
       throw toToolError(error);
     }

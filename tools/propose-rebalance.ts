@@ -1,11 +1,6 @@
 /** propose_rebalance: several orders as ONE pending basket proposal; nothing is placed until a human approves. */
 import { z } from 'zod';
-import {
-  describeProposal,
-  proposalOutput,
-  requireProposeScope,
-  toToolError,
-} from './propose-order.js';
+import { askToApprove, proposalOutput, requireProposeScope, toToolError } from './propose-order.js';
 import { defineTool, PROPOSES } from './tool.js';
 
 export const proposeRebalance = defineTool({
@@ -50,7 +45,7 @@ export const proposeRebalance = defineTool({
         channel: 'mcp',
         rationale: input.rationale,
       });
-      return describeProposal(proposal);
+      return await askToApprove(proposal, context);
     } catch (error) {
       throw toToolError(error);
     }

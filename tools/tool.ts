@@ -33,6 +33,20 @@ export interface ToolContext {
   now: () => Date;
   /** Calls per principal; absent: no limit (the stdio server of one local user, benchmarks). */
   limiter?: RateLimiter;
+  /**
+   * Asks the PERSON at the client to approve or decline a proposal (MCP elicitation), when the
+   * client can show a form; absent otherwise. Only a transport sets it, never a tool argument:
+   * the answer comes from the human's client, not from the model.
+   */
+  confirm?: (request: ConfirmRequest) => Promise<'accept' | 'decline' | 'cancel'>;
+}
+
+/** What the person is asked: the proposal and every field of its orders, in words. */
+export interface ConfirmRequest {
+  proposalId: string;
+  orderHash: string;
+  /** The whole order in plain text: account, each leg's side, quantity, symbol, type, prices, time in force, the rationale, the hash. */
+  message: string;
 }
 
 /** MCP tool annotations, set honestly per tool. */
