@@ -7,6 +7,7 @@ import { getPortfolio } from './get-portfolio.js';
 import { getQuote } from './get-quote.js';
 import { listOrders } from './list-orders.js';
 import { optimizePortfolioTool } from './optimize-portfolio.js';
+import { optimizeStrategyTool } from './optimize-strategy.js';
 import { planRebalanceTool } from './plan-rebalance.js';
 import { proposeOrder } from './propose-order.js';
 import { proposeRebalance } from './propose-rebalance.js';
@@ -23,6 +24,7 @@ export const TOOLS: readonly Tool[] = [
   listOrders,
   screenStocksTool,
   runBacktestTool,
+  optimizeStrategyTool,
   optimizePortfolioTool,
   planRebalanceTool,
   explainTrade,
