@@ -106,4 +106,27 @@ describe('MCP server', () => {
     expect((await t.orders.getProposal(structured.id)).status).toBe('pending');
     expect(t.broker.received).toHaveLength(0);
   });
+
+  it('serves portfolio:// and proposal:// resources and the three prompts', async () => {
+    const portfolio = await client.readResource({ uri: 'portfolio://paper' });
+    const body = JSON.parse((portfolio.contents[0] as { text: string }).text);
+    expect(body).toMatchObject({ account: 'paper', currency: 'USD' });
+    const proposed = await client.callTool({
+      name: 'propose_order',
+      arguments: { symbol: 'KO', side: 'sell', quantity: 1, rationale: 'resource test' },
+    });
+    const id = (proposed.structuredContent as { id: string }).id;
+    const proposal = await client.readResource({ uri: `proposal://${id}` });
+    expect((proposal.contents[0] as { text: string }).text).toContain('resource test');
+    const { prompts } = await client.listPrompts();
+    expect(prompts.map((p) => p.name).sort()).toEqual([
+      'daily_briefing',
+      'rebalance_check',
+      'review_trade',
+    ]);
+    const review = await client.getPrompt({ name: 'review_trade', arguments: { id } });
+    const first = review.messages[0];
+    expect(first?.content).toMatchObject({ type: 'text' });
+    expect((first?.content as { text: string } | undefined)?.text).toContain(`Review trade ${id}`);
+  });
 });
