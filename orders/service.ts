@@ -168,6 +168,24 @@ export function createOrders(deps: OrdersDeps): Orders {
 
   const audit = (client: PoolClient, entry: AuditInput) => appendAudit(client, entry);
 
+  /** The proposal.created entry: the proposer, its channel, and what was proposed. */
+  const auditCreated = (
+    client: PoolClient,
+    input: Pick<ProposeInput, 'proposer' | 'channel'>,
+    proposalId: string,
+    after: Record<string, unknown>,
+  ) =>
+    audit(client, {
+      actorKind: input.proposer.kind,
+      actorId: input.proposer.principalId ?? input.proposer.name ?? null,
+      channel: input.channel,
+      action: 'proposal.created',
+      entityKind: 'proposal',
+      entityId: proposalId,
+      before: null,
+      after,
+    });
+
   async function account(db: Pool | PoolClient, id: string): Promise<AccountRow> {
     const { rows } = await db.query<AccountRow>(
       'SELECT id, broker, allow_fractional, risk_limits, four_eyes_notional::text FROM accounts WHERE id = $1 AND closed_at IS NULL',
@@ -509,22 +527,13 @@ export function createOrders(deps: OrdersDeps): Orders {
         legs,
       });
       const proposalId = inserted.id;
-      await audit(client, {
-        actorKind: input.proposer.kind,
-        actorId: input.proposer.principalId ?? input.proposer.name ?? null,
-        channel: input.channel,
-        action: 'proposal.created',
-        entityKind: 'proposal',
-        entityId: proposalId,
-        before: null,
-        after: {
-          accountId: acct.id,
-          kind,
-          orderHash: hash,
-          legs,
-          riskPassed: risk.passed,
-          requiredApprovals: fourEyes ? 2 : 1,
-        },
+      await auditCreated(client, input, proposalId, {
+        accountId: acct.id,
+        kind,
+        orderHash: hash,
+        legs,
+        riskPassed: risk.passed,
+        requiredApprovals: fourEyes ? 2 : 1,
       });
       return inserted;
     });
@@ -588,20 +597,11 @@ export function createOrders(deps: OrdersDeps): Orders {
         cancelOrderId: order.id,
         legs: [],
       });
-      await audit(client, {
-        actorKind: input.proposer.kind,
-        actorId: input.proposer.principalId ?? input.proposer.name ?? null,
-        channel: input.channel,
-        action: 'proposal.created',
-        entityKind: 'proposal',
-        entityId: proposalId,
-        before: null,
-        after: {
-          accountId: order.accountId,
-          kind: 'cancel',
-          cancelOrderId: order.id,
-          orderHash: hash,
-        },
+      await auditCreated(client, input, proposalId, {
+        accountId: order.accountId,
+        kind: 'cancel',
+        cancelOrderId: order.id,
+        orderHash: hash,
       });
       return proposalId;
     });
