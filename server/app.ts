@@ -36,11 +36,14 @@ export function createApp(options: {
     });
   });
 
+  // One object shared by every route: start-up fills it in after the routes exist, so a copy
+  // here would answer 503 forever.
   const api = options.api ?? {};
+  api.logger ??= logger;
   app.route('/api/proposals', proposalsRoutes(api));
-  app.route('/api/tools', toolsRoutes({ ...api, logger }));
+  app.route('/api/tools', toolsRoutes(api));
   app.route('/api', openApiRoute());
-  const mcp = mcpRoutes({ ...api, logger });
+  const mcp = mcpRoutes(api);
   app.route('/mcp', mcp.app);
   options.onClose?.(mcp.close);
 

@@ -10,7 +10,6 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { Hono } from 'hono';
-import type { Logger } from '../config/logger.js';
 import { silentLogger } from '../config/logger.js';
 import type { Orders } from '../orders/service.js';
 import type { Pool } from '../store/db/pool.js';
@@ -72,10 +71,7 @@ function hostnameOf(host: string): string {
 }
 
 /** The /mcp routes over `services`. */
-export function mcpRoutes(
-  services: ApiServices & { logger?: Logger },
-  options: McpRoutesOptions = {},
-): McpRoutes {
+export function mcpRoutes(services: ApiServices, options: McpRoutesOptions = {}): McpRoutes {
   const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
   const allowedHosts = (options.allowedHosts ?? LOOPBACK_HOSTS).map((h) => h.toLowerCase());

@@ -4,6 +4,7 @@
  * approver role on the proposal's account, which orders.approve checks with everything else.
  */
 import { Hono } from 'hono';
+import type { Logger } from '../config/logger.js';
 import { ApprovalRefusedError, NotFoundError, OrderInputError } from '../orders/errors.js';
 import type { Orders } from '../orders/service.js';
 import type { Proposal } from '../orders/types.js';
@@ -17,6 +18,7 @@ export interface ApiServices {
   orders?: Orders;
   /** Tool calls per principal (REST and MCP over HTTP). */
   limiter?: RateLimiter;
+  logger?: Logger;
 }
 
 const STATUSES = ['pending', 'approved', 'rejected', 'expired', 'submitted', 'needs_attention'];

@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { type Logger, silentLogger } from '../config/logger.js';
+import { silentLogger } from '../config/logger.js';
 import type { Orders } from '../orders/service.js';
 import type { Pool } from '../store/db/pool.js';
 import { TOOLS, toolByName } from '../tools/index.js';
@@ -26,7 +26,7 @@ export const TOOL_ERROR_STATUS: Record<InvokeErrorCode, ContentfulStatusCode> = 
 
 /** The /api/tools routes over `services` (`tools` defaults to the registry). */
 export function toolsRoutes(
-  services: ApiServices & { logger?: Logger },
+  services: ApiServices,
   tools: readonly Tool[] = TOOLS,
 ): Hono<{ Variables: { principal: AuthPrincipal } }> {
   const api = new Hono<{ Variables: { principal: AuthPrincipal } }>();
