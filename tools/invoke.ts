@@ -1,13 +1,13 @@
 /**
  * The one gate every transport (MCP, REST) runs a tool call through: scope check, input
  * validation with a readable message, the handler, output validation, error mapping, and one
- * audit entry per call (principal, tool, arguments hash, outcome) in its own short transaction.
+ * audit entry per call (principal, tool, arguments hash, outcome), committed before the result
+ * returns (concurrent calls share one commit: store/audit/audit-batcher.ts).
  */
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { canonicalJson } from '../core/canonical-json.js';
-import { appendAudit } from '../store/audit/audit-log.js';
-import { inTransaction } from '../store/db/pool.js';
+import { auditBatcherFor } from '../store/audit/audit-batcher.js';
 import type { Tool, ToolContext } from './tool.js';
 import { ToolError } from './tool.js';
 
@@ -174,17 +174,16 @@ export async function invokeTool(
     };
   }
   try {
-    await inTransaction(context.pool, (client) =>
-      appendAudit(client, {
-        actorKind: 'principal',
-        actorId: context.principal.id,
-        channel,
-        action: 'tool.called',
-        entityKind: 'tool',
-        entityId: tool.name,
-        after: { args_sha256: argsHash(rawInput), outcome: result.ok ? 'ok' : result.code },
-      }),
-    );
+    // Committed before the result goes back; concurrent calls share one commit.
+    await auditBatcherFor(context.pool).append({
+      actorKind: 'principal',
+      actorId: context.principal.id,
+      channel,
+      action: 'tool.called',
+      entityKind: 'tool',
+      entityId: tool.name,
+      after: { args_sha256: argsHash(rawInput), outcome: result.ok ? 'ok' : result.code },
+    });
   } catch (error) {
     context.logger.error({ err: error, tool: tool.name }, 'could not audit a tool call');
   }

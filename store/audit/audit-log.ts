@@ -79,6 +79,25 @@ function jsonText(value: unknown, field: string): string | null {
  * insert rather than forking the chain).
  */
 export async function appendAudit(client: PoolClient, entry: AuditInput): Promise<AuditRecord> {
+  const [record] = await appendAuditEntries(client, [entry]);
+  return record as AuditRecord;
+}
+
+/** Entries at most in one INSERT (12 parameters each; PostgreSQL allows 65,535). */
+export const MAX_AUDIT_BATCH = 500;
+
+/**
+ * Appends several entries, in order, as consecutive links of the chain: one lock, one read of
+ * the chain's end and one INSERT for all of them (appendAudit is this with one entry). The same
+ * rules as appendAudit hold: call it inside the transaction whose change the entries record.
+ */
+export async function appendAuditEntries(
+  client: PoolClient,
+  entries: readonly AuditInput[],
+): Promise<AuditRecord[]> {
+  if (entries.length === 0) return [];
+  if (entries.length > MAX_AUDIT_BATCH)
+    throw new Error(`at most ${MAX_AUDIT_BATCH} audit entries at once (got ${entries.length})`);
   // pg reports the transaction state from its last ReadyForQuery ('I' idle, 'T' in a transaction,
   // 'E' failed). Outside a transaction the lock would end with its own statement.
   const status = (
@@ -87,40 +106,49 @@ export async function appendAudit(client: PoolClient, entry: AuditInput): Promis
   if (status === 'I')
     throw new Error('appendAudit needs a transaction: call it between BEGIN and COMMIT');
 
-  const beforeText = jsonText(entry.before, 'before');
-  const afterText = jsonText(entry.after, 'after');
+  const texts = entries.map((entry) => ({
+    before: jsonText(entry.before, 'before'),
+    after: jsonText(entry.after, 'after'),
+  }));
   await client.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
   // seq arrives as a string (pg's int8 default). Never select it as seq::text: ORDER BY seq would
   // then sort the text ('9' after '10').
   const { rows } = await client.query<{ seq: string; hash: string }>(
     'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
   );
-  const last = rows[0];
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  const fields: AuditHashedFields = {
-    seq: last ? (BigInt(last.seq) + 1n).toString() : '1',
-    // Milliseconds, computed here and inserted as is: the hash covers this exact string, and
-    // timestamptz keeps microseconds, so it reads back unchanged.
-    at: new Date().toISOString(),
-    actorKind: entry.actorKind,
-    actorId: entry.actorId ?? null,
-    channel: entry.channel,
-    action: entry.action,
-    entityKind: entry.entityKind,
-    entityId: entry.entityId,
-    // Hash what the jsonb column will give back, not the caller's object (Dates, Decs, undefined).
-    before: beforeText === null ? null : JSON.parse(beforeText),
-    after: afterText === null ? null : JSON.parse(afterText),
-  };
-  const hash = auditHash(prevHash, fields);
-  // seq is assigned here, under the lock, rather than by the identity sequence (which would skip
-  // numbers on rollback): consecutive seqs are what lets verification tell a deleted entry.
-  await client.query(
-    `INSERT INTO audit_log (seq, at, actor_kind, actor_id, channel, action, entity_kind, entity_id,
-                            before, after, prev_hash, hash)
-       OVERRIDING SYSTEM VALUE
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12)`,
-    [
+  let prevHash = rows[0]?.hash ?? GENESIS_HASH;
+  let seq = rows[0] ? BigInt(rows[0].seq) : 0n;
+  // Milliseconds, computed here and inserted as is: the hash covers this exact string, and
+  // timestamptz keeps microseconds, so it reads back unchanged.
+  const at = new Date().toISOString();
+  const records: AuditRecord[] = [];
+  const values: unknown[] = [];
+  const tuples: string[] = [];
+  entries.forEach((entry, k) => {
+    seq += 1n;
+    const { before: beforeText, after: afterText } = texts[k] as {
+      before: string | null;
+      after: string | null;
+    };
+    const fields: AuditHashedFields = {
+      seq: seq.toString(),
+      at,
+      actorKind: entry.actorKind,
+      actorId: entry.actorId ?? null,
+      channel: entry.channel,
+      action: entry.action,
+      entityKind: entry.entityKind,
+      entityId: entry.entityId,
+      // Hash what the jsonb column will give back, not the caller's object (Dates, Decs, undefined).
+      before: beforeText === null ? null : JSON.parse(beforeText),
+      after: afterText === null ? null : JSON.parse(afterText),
+    };
+    const hash = auditHash(prevHash, fields);
+    const base = k * 12;
+    tuples.push(
+      `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}, $${base + 8}, $${base + 9}::jsonb, $${base + 10}::jsonb, $${base + 11}, $${base + 12})`,
+    );
+    values.push(
       fields.seq,
       fields.at,
       fields.actorKind,
@@ -133,22 +161,33 @@ export async function appendAudit(client: PoolClient, entry: AuditInput): Promis
       afterText,
       prevHash,
       hash,
-    ],
+    );
+    records.push({
+      seq: fields.seq,
+      at,
+      actorKind: entry.actorKind,
+      actorId: fields.actorId,
+      channel: entry.channel,
+      action: entry.action,
+      entityKind: entry.entityKind,
+      entityId: entry.entityId,
+      before: fields.before,
+      after: fields.after,
+      prevHash,
+      hash,
+    });
+    prevHash = hash;
+  });
+  // seq is assigned here, under the lock, rather than by the identity sequence (which would skip
+  // numbers on rollback): consecutive seqs are what lets verification tell a deleted entry.
+  await client.query(
+    `INSERT INTO audit_log (seq, at, actor_kind, actor_id, channel, action, entity_kind, entity_id,
+                            before, after, prev_hash, hash)
+       OVERRIDING SYSTEM VALUE
+       VALUES ${tuples.join(', ')}`,
+    values,
   );
-  return {
-    seq: fields.seq,
-    at: fields.at,
-    actorKind: entry.actorKind,
-    actorId: fields.actorId,
-    channel: entry.channel,
-    action: entry.action,
-    entityKind: entry.entityKind,
-    entityId: entry.entityId,
-    before: fields.before,
-    after: fields.after,
-    prevHash,
-    hash,
-  };
+  return records;
 }
 
 /** Why the chain breaks at an entry. */
