@@ -15,7 +15,7 @@ import { rebalancePlanCommand } from './rebalance-plan.js';
 import { RUN_OPTION_FLAGS } from './run-options.js';
 import { screenCommand } from './screen.js';
 import { serveCommand } from './serve.js';
-import { tokenCreateCommand } from './token.js';
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.js';
 import { workerCommand } from './worker.js';
 
 function positiveInteger(value: string): number {
@@ -293,7 +293,11 @@ audit
   .option('--json', 'print one JSON object: ok, entries, first, last or broken_at, elapsed_ms')
   .action(auditVerifyCommand);
 
-const token = program.command('token').description('API tokens for the REST API and MCP over HTTP');
+const token = program
+  .command('token')
+  .description(
+    'API tokens for the REST API and MCP over HTTP (made here, or listed in API_TOKENS)',
+  );
 token
   .command('create')
   .description(
@@ -305,6 +309,21 @@ token
   .option('--scopes <list>', 'read, propose, or read,propose', 'read')
   .option('--label <text>', 'a note to tell tokens apart, e.g. "laptop"')
   .action(tokenCreateCommand);
+token
+  .command('list')
+  .description(
+    'list API tokens: id, principal, scopes, label, created, last used, revoked (never a token or its hash); ids starting env- come from API_TOKENS',
+  )
+  .option('--principal <name>', "only this principal's tokens")
+  .option('--json', 'print one JSON object: {tokens: [...]}')
+  .action(tokenListCommand);
+token
+  .command('revoke')
+  .description(
+    'revoke an API token by id; requests with it get 401 at once. An env- token still in API_TOKENS is live again at the next server start',
+  )
+  .argument('<id>', 'the token id, as `countersign token list` shows it')
+  .action(tokenRevokeCommand);
 
 program
   .command('worker')

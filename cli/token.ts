@@ -1,15 +1,21 @@
-/** `countersign token create`: an API token for the REST API and MCP over HTTP, stored only as a hash. */
+/**
+ * `countersign token create | list | revoke`: API tokens for the REST API and MCP over HTTP,
+ * stored only as hashes. `list` and `revoke` cover API_TOKENS tokens (ids `env-…`) too.
+ */
 import type { ApiScope } from '../config/env.js';
 import {
   ACCOUNT_PATTERN,
   API_SCOPES,
+  type ApiTokenInfo,
   apiTokenId,
   createApiToken,
   findPrincipalByHandle,
   HANDLE_PATTERN,
+  listApiTokens,
   PrincipalInputError,
   ROLES,
   type Role,
+  revokeApiToken,
   rolesFor,
 } from '../store/repos/principals-repo.js';
 import { reportFailure } from './errors.js';
@@ -88,6 +94,139 @@ export async function tokenCreateCommand(options: TokenCreateOptions): Promise<v
       process.exitCode = 2;
       return;
     }
+    process.exitCode = reportFailure(error);
+  }
+}
+
+/** The raw options of `countersign token list`. */
+export interface TokenListOptions {
+  principal?: string;
+  json?: boolean;
+}
+
+/** 2026-11-21T09:30:12.345Z → "2026-11-21 09:30Z"; null → `none`. */
+function minute(date: Date | null, none: string): string {
+  return date === null ? none : `${date.toISOString().slice(0, 16).replace('T', ' ')}Z`;
+}
+
+/** The token as JSON for programs: snake_case, ISO dates, never a hash. */
+function tokenJson(token: ApiTokenInfo) {
+  return {
+    id: token.id,
+    principal: token.principal,
+    scopes: token.scopes,
+    label: token.label,
+    source: token.source,
+    created_at: token.createdAt.toISOString(),
+    last_used_at: token.lastUsedAt?.toISOString() ?? null,
+    revoked_at: token.revokedAt?.toISOString() ?? null,
+  };
+}
+
+/** Aligned columns with a header row. */
+function columns(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
+  return rows
+    .map((row) =>
+      row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '),
+    )
+    .join('\n');
+}
+
+/**
+ * Lists API tokens (all, or one principal's): id, principal, scopes, label, created, last used,
+ * revoked. Never a token nor its hash. Exit 2 for a bad --principal.
+ */
+export async function tokenListCommand(options: TokenListOptions): Promise<void> {
+  try {
+    if (options.principal !== undefined && !HANDLE_PATTERN.test(options.principal))
+      throw new UsageError(
+        `--principal "${options.principal}" is not a valid name: use 1 to 40 of a-z, 0-9, _ and -`,
+      );
+    const tokens = await withCliDatabase('countersign-token', (pool) =>
+      listApiTokens(pool, { principal: options.principal }),
+    );
+    if (options.json) {
+      console.log(JSON.stringify({ tokens: tokens.map(tokenJson) }));
+      return;
+    }
+    if (tokens.length === 0) {
+      console.log(
+        options.principal
+          ? `No API tokens for principal ${options.principal}.`
+          : 'No API tokens. Make one with `countersign token create --principal <name>`, or list some in API_TOKENS.',
+      );
+      return;
+    }
+    const rows = tokens.map((token) => [
+      token.id,
+      token.principal,
+      token.scopes.join('+') || '(none)',
+      token.label ?? '-',
+      minute(token.createdAt, '-'),
+      minute(token.lastUsedAt, 'never'),
+      minute(token.revokedAt, 'no'),
+    ]);
+    const active = tokens.filter((token) => token.revokedAt === null).length;
+    console.log(
+      [
+        columns([
+          ['ID', 'PRINCIPAL', 'SCOPES', 'LABEL', 'CREATED', 'LAST USED', 'REVOKED'],
+          ...rows,
+        ]),
+        '',
+        `${tokens.length} token${tokens.length === 1 ? '' : 's'}, ${active} active. Ids starting env- come from API_TOKENS. Revoke one with \`countersign token revoke <id>\`.`,
+      ].join('\n'),
+    );
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`countersign token list: ${error.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    process.exitCode = reportFailure(error);
+  }
+}
+
+const TOKEN_ID = /^(?:env-)?[0-9a-f]{16}$/;
+
+/**
+ * Revokes one token by its id (as `countersign token list` shows it); written to the audit log.
+ * Exit 1 for an unknown or already revoked id, 2 for text that is not a token id.
+ */
+export async function tokenRevokeCommand(id: string): Promise<void> {
+  const fail = (message: string, code: number) => {
+    console.error(`countersign token revoke: ${message}`);
+    process.exitCode = code;
+  };
+  try {
+    if (!TOKEN_ID.test(id))
+      // Never echo long text: it may be a token pasted by mistake.
+      return fail(
+        `${id.length <= 24 ? `"${id}"` : 'that'} is not a token id: ids look like 0123456789abcdef or env-0123456789abcdef (\`countersign token list\` shows them)`,
+        2,
+      );
+    const result = await withCliDatabase('countersign-token', (pool) =>
+      revokeApiToken(pool, id, 'cli'),
+    );
+    if (!result.ok) {
+      if (result.code === 'unknown_token')
+        return fail(`no API token has id ${id} (\`countersign token list\` shows them)`, 1);
+      return fail(
+        `API token ${id} of principal ${result.token.principal} was already revoked at ${minute(result.token.revokedAt, '?')}`,
+        1,
+      );
+    }
+    const { token } = result;
+    const lines = [
+      `Revoked API token ${token.id} of principal ${token.principal} (scopes: ${token.scopes.join(', ') || 'none'}${token.label ? `, label "${token.label}"` : ''}). Requests with it now get 401.`,
+    ];
+    if (token.source === 'env')
+      lines.push(
+        'It comes from API_TOKENS: remove it there too, or the next server start makes it live again.',
+      );
+    console.log(lines.join('\n'));
+  } catch (error) {
     process.exitCode = reportFailure(error);
   }
 }

@@ -2,9 +2,20 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiTokenId, createApiToken } from '../store/repos/principals-repo.js';
+import { loadConfig } from '../config/env.js';
+import { silentLogger } from '../config/logger.js';
+import { testOrders } from '../orders/test-support.js';
+import { createKv, type Kv } from '../store/kv/kv.js';
+import {
+  apiTokenId,
+  createApiToken,
+  envTokenId,
+  syncEnvApiTokens,
+} from '../store/repos/principals-repo.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
+import { createApp } from './app.js';
 import { type AuthEnv, bearerAuth } from './auth.js';
+import { createMetrics } from './metrics.js';
 
 describe('bearerAuth', () => {
   let db: TestDatabase;
@@ -50,6 +61,18 @@ describe('bearerAuth', () => {
     ['another scheme', 'Basic YWxpY2U6cHc=', /uses the "Basic" scheme/, 'invalid_request'],
     ['no token', 'Bearer', /no token after "Bearer"/, 'invalid_request'],
     ['a malformed token', 'Bearer abc.def', /malformed: tokens made by/, 'invalid_token'],
+    [
+      'an over-long token',
+      `Bearer ${'x'.repeat(513)}`,
+      /API_TOKENS tokens are 24 to 512/,
+      'invalid_token',
+    ],
+    [
+      'an unknown env-style token',
+      `Bearer ${'y'.repeat(30)}`,
+      /not valid: it is unknown or revoked/,
+      'invalid_token',
+    ],
     [
       'an unknown token',
       `Bearer cs_${'0'.repeat(16)}_${'A'.repeat(43)}`,
@@ -101,5 +124,88 @@ describe('bearerAuth', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('bearerAuth with API_TOKENS tokens, over real HTTP through the app', () => {
+  const reader = 'reader-token-from-env-0123456789';
+  const proposer = 'proposer~token.from_env-0123456789';
+  let db: TestDatabase;
+  let kv: Kv;
+  let url: string;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    kv = await createKv({ logger: silentLogger() });
+    const config = loadConfig(
+      { DATABASE_URL: db.url, API_TOKENS: `robot:${reader},ops:${proposer}:read+propose` },
+      '/',
+    );
+    await syncEnvApiTokens(db.pool, config.apiTokens);
+    const app = createApp({
+      sources: {
+        phase: 'ready',
+        config,
+        startedAt: Date.now(),
+        database: {
+          pool: db.pool,
+          mode: 'external',
+          location: db.name,
+          migrationsApplied: [],
+          close: async () => {},
+        },
+        kv,
+      },
+      metrics: createMetrics({ version: '0.1.0', mode: 'external' }),
+      logger: silentLogger(),
+      api: { pool: db.pool, orders: testOrders(db.pool).orders, logger: silentLogger() },
+    });
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => new Promise((resolve) => server.close(() => resolve()));
+  });
+  afterAll(async () => {
+    await close?.();
+    await kv?.close();
+    await db?.drop();
+  });
+
+  const listTools = (token: string) =>
+    fetch(`${url}/api/tools`, { headers: { Authorization: `Bearer ${token}` } });
+  const propose = (token: string) =>
+    fetch(`${url}/api/tools/propose_order`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ symbol: 'KO', side: 'buy', quantity: 1, rationale: 'env token' }),
+    });
+
+  it('admits an env token with the scopes API_TOKENS gives it', async () => {
+    expect((await listTools(reader)).status).toBe(200);
+    const forbidden = await propose(reader);
+    expect(forbidden.status).toBe(403);
+    expect(((await forbidden.json()) as { message: string }).message).toMatch(/'propose' scope/);
+    // The propose scope passes the scope gate (the role check is the tool's business).
+    const withScope = await propose(proposer);
+    expect(withScope.status).not.toBe(401);
+    expect(((await withScope.json()) as { message?: string }).message ?? '').not.toMatch(
+      /'propose' scope/,
+    );
+    const { rows } = await db.pool.query(
+      'SELECT last_used_at FROM identities WHERE external_id = $1',
+      [envTokenId(reader)],
+    );
+    expect(rows[0].last_used_at).toBeInstanceOf(Date);
+  });
+
+  it('refuses a token once it is removed from API_TOKENS', async () => {
+    await syncEnvApiTokens(db.pool, [{ principal: 'ops', token: proposer, scopes: ['read'] }]);
+    const refused = await listTools(reader);
+    expect(refused.status).toBe(401);
+    const text = await refused.text();
+    expect(text).toMatch(/unknown or revoked/);
+    expect(text).not.toContain(reader);
+    expect((await listTools(proposer)).status).toBe(200);
+    expect((await propose(proposer)).status).toBe(403);
   });
 });

@@ -1,4 +1,4 @@
-/** Bearer-token authentication for the HTTP API: who is calling, from a token made by `countersign token create`. */
+/** Bearer-token authentication for the HTTP API: who is calling, from a token made by `countersign token create` or listed in API_TOKENS. */
 import type { MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Pool } from '../store/db/pool.js';
@@ -34,7 +34,7 @@ export function bearerAuth(pool: Pool): MiddlewareHandler<AuthEnv> {
     const header = c.req.header('Authorization');
     if (header === undefined || header.trim() === '')
       return refuse(
-        'Missing Authorization header: send "Authorization: Bearer <token>" (make a token with `countersign token create --principal <name>`).',
+        'Missing Authorization header: send "Authorization: Bearer <token>" (make a token with `countersign token create --principal <name>`, or list one in API_TOKENS).',
       );
     const match = /^(\S+)(?:\s+(.*))?$/.exec(header.trim());
     const scheme = match?.[1] ?? '';
@@ -48,7 +48,7 @@ export function bearerAuth(pool: Pool): MiddlewareHandler<AuthEnv> {
       return refuse('The Authorization header has no token after "Bearer".', 'invalid_request');
     if (apiTokenId(token) === undefined)
       return refuse(
-        'The bearer token is malformed: tokens made by `countersign token create` look like cs_<16 hex digits>_<43 characters>.',
+        'The bearer token is malformed: tokens made by `countersign token create` look like cs_<16 hex digits>_<43 characters>; API_TOKENS tokens are 24 to 512 printable characters with no spaces.',
         'invalid_token',
       );
     const principal = await verifyApiToken(pool, token);

@@ -1,9 +1,10 @@
-/** The start-up banner: what runs where, and what is not configured yet. */
+/** The start-up banner: what runs where (brokers included), and what is not configured yet. */
 import { APP_VERSION } from '../config/app-info.js';
 import type { Config } from '../config/env.js';
 import type { Database } from '../store/db/open-database.js';
 import type { Kv } from '../store/kv/kv.js';
 import type { MarketDataSummary } from '../store/repos/bars-repo.js';
+import { brokerHealth } from './health.js';
 
 /** Everything the banner reports. */
 export interface BannerFacts {
@@ -41,12 +42,10 @@ export function formatBanner(facts: BannerFacts): string {
     later.push('Telegram       bot with approval buttons (TELEGRAM_BOT_TOKEN)');
   if (!config.slack.botToken)
     later.push('Slack          app with approval buttons (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)');
-  if (!config.alpaca.keyId)
-    later.push(
-      'Alpaca         real broker; the paper broker needs nothing (ALPACA_KEY_ID, ALPACA_SECRET_KEY)',
-    );
   if (config.apiTokens.length === 0)
-    later.push('API tokens     bearer tokens for REST and MCP over HTTP (API_TOKENS)');
+    later.push(
+      'API tokens     bearer tokens for REST and MCP over HTTP (`countersign token create`, or API_TOKENS)',
+    );
 
   return [
     `Countersign ${APP_VERSION} is up in ${facts.startSeconds.toFixed(1)} s: the assistant drafts, the human countersigns.`,
@@ -54,7 +53,8 @@ export function formatBanner(facts: BannerFacts): string {
     `  Database     ${db}`,
     `  Shared state ${shared}`,
     `  Prices       ${priceLine}`,
-    '  Not configured yet (the agent, vector store, bots and brokers arrive in later releases):',
+    `  Brokers      ${brokerHealth(config).detail}`,
+    '  Not configured yet (the agent, vector store and bots arrive in later releases):',
     ...later.map((line) => `    ${line}`),
     '  Stop with Ctrl-C; it shuts down cleanly.',
     '',

@@ -57,6 +57,30 @@ async function timed(check: () => Promise<unknown>): Promise<ComponentHealth> {
   }
 }
 
+// Alpaca's live host (broker/alpaca holds the same constant; only orders/ may import brokers).
+const ALPACA_LIVE_HOST = 'api.alpaca.markets';
+
+/**
+ * The brokers orders/runtime.ts builds from this configuration: the paper broker always, Alpaca
+ * when both keys are set. Not probed: an Alpaca outage shows on the orders, not here.
+ */
+export function brokerHealth(config: Config): ComponentHealth {
+  const { keyId, secretKey, baseUrl } = config.alpaca;
+  let alpaca: string;
+  if (keyId && secretKey) {
+    const host = new URL(baseUrl).hostname;
+    alpaca =
+      host === ALPACA_LIVE_HOST
+        ? `Alpaca LIVE (real money) at ${host}`
+        : `Alpaca at ${host}${host === `paper-${ALPACA_LIVE_HOST}` ? ' (paper trading)' : ''}`;
+  } else if (keyId || secretKey) {
+    alpaca = `Alpaca off: ${keyId ? 'ALPACA_SECRET_KEY' : 'ALPACA_KEY_ID'} is missing (set both)`;
+  } else {
+    alpaca = 'set ALPACA_KEY_ID and ALPACA_SECRET_KEY to add Alpaca';
+  }
+  return { status: 'ok', detail: `paper broker built in; ${alpaca}` };
+}
+
 /**
  * Components of later releases report `not_configured` with what will turn them on, so that an
  * operator reading /health sees the whole product and what is missing.
@@ -64,11 +88,6 @@ async function timed(check: () => Promise<unknown>): Promise<ComponentHealth> {
 function laterComponents(config: Config): Record<string, ComponentHealth> {
   const pending = (setting: string) => ({ status: 'not_configured' as const, detail: setting });
   return {
-    broker: pending(
-      config.alpaca.keyId
-        ? 'Alpaca keys are set; brokers arrive in a later release'
-        : 'paper broker arrives in a later release',
-    ),
     vector_store: pending(
       config.chromaUrl
         ? `CHROMA_URL is set; retrieval arrives in a later release`
@@ -109,6 +128,7 @@ export async function checkHealth(sources: HealthSources): Promise<HealthReport>
     database: db,
     cache: { ...shared, detail: shared.detail ?? backend },
     bus: { ...shared, detail: shared.detail ?? backend },
+    broker: brokerHealth(sources.config),
     ...laterComponents(sources.config),
   };
   const allUp = db.status === 'ok' && shared.status === 'ok';

@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { APP_VERSION } from '../config/app-info.js';
-import type { Config } from '../config/env.js';
+import { type Config, ConfigError } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
 import { createOrdersRuntime, type OrdersRuntime } from '../orders/runtime.js';
 import { DataDirLock } from '../store/db/data-dir-lock.js';
@@ -10,6 +10,7 @@ import { type Database, openDatabase } from '../store/db/open-database.js';
 import { createKv, type Kv } from '../store/kv/kv.js';
 import { loadSampleIfEmpty } from '../store/market-data/sample.js';
 import { marketDataSummary } from '../store/repos/bars-repo.js';
+import { PrincipalInputError, syncEnvApiTokens } from '../store/repos/principals-repo.js';
 import { TOOL_CALL_LIMIT } from '../tools/invoke.js';
 import { createApp } from './app.js';
 import { formatBanner } from './banner.js';
@@ -61,11 +62,38 @@ async function closeHttp(server: Server, graceMs: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/** API_TOKENS that the database cannot take (e.g. a token listed twice); the message never holds a token. */
+class ApiTokensConfigError extends ConfigError {
+  constructor(message: string) {
+    super([{ variable: 'API_TOKENS', value: '(not shown)', expected: message }]);
+    this.message = `Invalid configuration:\n  ${message}`;
+  }
+}
+
+/** Makes the database's env tokens match API_TOKENS (see syncEnvApiTokens) and logs the outcome. */
+async function syncApiTokens(database: Database, config: Config, logger: Logger): Promise<void> {
+  try {
+    const sync = await syncEnvApiTokens(database.pool, config.apiTokens);
+    const { active, disabledPrincipals, ...changes } = sync;
+    logger.info(
+      { active, ...Object.fromEntries(Object.entries(changes).map(([k, ids]) => [k, ids.length])) },
+      `API_TOKENS: ${active} env token${active === 1 ? '' : 's'} active`,
+    );
+    if (disabledPrincipals.length > 0)
+      logger.warn(
+        { principals: disabledPrincipals },
+        'API_TOKENS lists tokens of disabled principals; those tokens do not work',
+      );
+  } catch (error) {
+    throw error instanceof PrincipalInputError ? new ApiTokensConfigError(error.message) : error;
+  }
+}
+
 /**
  * Starts everything in order: the data-directory lock (embedded mode), the HTTP listener (so a
  * taken port fails fast, and /health says `starting` meanwhile), the database (embedded or
- * DATABASE_URL; migrated), Redis or its in-process stand-ins, and the sample prices when the
- * database has none. `onFatal` is called if the embedded PostgreSQL dies under us.
+ * DATABASE_URL; migrated; its API_TOKENS identities synced), Redis or its in-process stand-ins,
+ * and the sample prices when the database has none. `onFatal` is called if the embedded PostgreSQL dies under us.
  */
 export async function startServer(options: {
   config: Config;
@@ -94,6 +122,7 @@ export async function startServer(options: {
   try {
     await listen(server, port, host);
     database = await openDatabase({ config, logger, lock });
+    await syncApiTokens(database, config, logger);
     sources.database = database;
     kv = await createKv({ redisUrl: config.redisUrl, logger });
     sources.kv = kv;

@@ -4,11 +4,15 @@ import { verifyAudit } from '../audit/audit-log.js';
 import {
   apiTokenId,
   createApiToken,
+  envTokenId,
   findPrincipalByHandle,
   hashApiToken,
   hasRole,
+  listApiTokens,
   PrincipalInputError,
+  revokeApiToken,
   rolesFor,
+  syncEnvApiTokens,
   verifyApiToken,
 } from './principals-repo.js';
 
@@ -216,6 +220,281 @@ describe('principals, roles and API tokens', () => {
       await expect(attempt).rejects.toThrow(PrincipalInputError);
       await expect(attempt).rejects.toThrow(message);
       expect(await findPrincipalByHandle(db.pool, 'gina')).toBeUndefined();
+    });
+  });
+
+  describe('API_TOKENS (env tokens)', () => {
+    const ci = 'ci-token-0123456789abcdefghij';
+    const ops = 'ops.token~0123456789ABCDEFGHIJ';
+    const lateAudit = async (afterSeq: string) =>
+      (
+        await db.pool.query<{ action: string; entity_id: string; before: unknown; after: unknown }>(
+          `SELECT action, entity_id, before, after FROM audit_log
+            WHERE seq > $1 AND entity_kind = 'api_token' ORDER BY seq`,
+          [afterSeq],
+        )
+      ).rows;
+    const lastSeq = async () =>
+      (
+        await db.pool.query<{ seq: string }>(
+          'SELECT coalesce(max(seq), 0)::text AS seq FROM audit_log',
+        )
+      ).rows[0]?.seq as string;
+    const identity = async (token: string) =>
+      (
+        await db.pool.query(
+          `SELECT i.external_id, p.handle, i.secret_hash, i.scopes, i.label, i.revoked_at
+             FROM identities i JOIN principals p ON p.id = i.principal_id
+            WHERE i.kind = 'api_token' AND i.external_id = $1`,
+          [envTokenId(token)],
+        )
+      ).rows[0];
+
+    it('ids an env token by the first 16 hex of its SHA-256, and a cs_ token by its own id', () => {
+      expect(envTokenId(ci)).toBe(`env-${hashApiToken(ci).slice(0, 16)}`);
+      expect(apiTokenId(ci)).toBe(envTokenId(ci));
+      expect(apiTokenId(`cs_${'a'.repeat(16)}_${'b'.repeat(43)}`)).toBe('a'.repeat(16));
+      expect(apiTokenId('x'.repeat(23))).toBeUndefined();
+      expect(apiTokenId('x'.repeat(513))).toBeUndefined();
+      expect(apiTokenId(`${'x'.repeat(20)} ${'x'.repeat(20)}`)).toBeUndefined();
+    });
+
+    it('creates principals (with no roles) and identities, stores only the hash, audits each', async () => {
+      const since = await lastSeq();
+      const sync = await syncEnvApiTokens(db.pool, [
+        { principal: 'ci', token: ci, scopes: ['read'] },
+        { principal: 'ops', token: ops, scopes: ['read', 'propose'] },
+      ]);
+      expect(sync).toEqual({
+        active: 2,
+        created: [envTokenId(ci), envTokenId(ops)],
+        updated: [],
+        reactivated: [],
+        revoked: [],
+        disabledPrincipals: [],
+      });
+      expect(await identity(ci)).toEqual({
+        external_id: envTokenId(ci),
+        handle: 'ci',
+        secret_hash: hashApiToken(ci),
+        scopes: ['read'],
+        label: 'API_TOKENS',
+        revoked_at: null,
+      });
+      expect(await rolesFor(db.pool, await principalId('ci'), 'paper')).toEqual([]);
+      expect(await verifyApiToken(db.pool, ops)).toEqual({
+        principalId: await principalId('ops'),
+        handle: 'ops',
+        scopes: ['read', 'propose'],
+        tokenId: envTokenId(ops),
+      });
+      const entries = await lateAudit(since);
+      expect(entries).toEqual([
+        {
+          action: 'api_token.created',
+          entity_id: envTokenId(ci),
+          before: null,
+          after: {
+            principal: 'ci',
+            principal_id: await principalId('ci'),
+            principal_created: true,
+            scopes: ['read'],
+            label: 'API_TOKENS',
+          },
+        },
+        expect.objectContaining({ action: 'api_token.created', entity_id: envTokenId(ops) }),
+      ]);
+      const text = JSON.stringify(entries);
+      for (const token of [ci, ops]) {
+        expect(text).not.toContain(token);
+        expect(text).not.toContain(hashApiToken(token));
+      }
+    });
+
+    it('writes nothing when nothing changed', async () => {
+      const since = await lastSeq();
+      const sync = await syncEnvApiTokens(db.pool, [
+        { principal: 'ci', token: ci, scopes: ['read'] },
+        { principal: 'ops', token: ops, scopes: ['propose', 'read'] },
+      ]);
+      expect(sync).toMatchObject({ active: 2, created: [], updated: [], revoked: [] });
+      expect(await lateAudit(since)).toEqual([]);
+    });
+
+    it('updates scopes, revokes what is no longer listed, and revives what is listed again', async () => {
+      let since = await lastSeq();
+      const sync = await syncEnvApiTokens(db.pool, [
+        { principal: 'ci', token: ci, scopes: ['read', 'propose'] },
+      ]);
+      expect(sync).toMatchObject({
+        active: 1,
+        created: [],
+        updated: [envTokenId(ci)],
+        revoked: [envTokenId(ops)],
+      });
+      expect((await verifyApiToken(db.pool, ci))?.scopes).toEqual(['read', 'propose']);
+      expect(await verifyApiToken(db.pool, ops)).toBeUndefined();
+      expect((await identity(ops)).revoked_at).toBeInstanceOf(Date);
+      expect(await lateAudit(since)).toEqual([
+        {
+          action: 'api_token.updated',
+          entity_id: envTokenId(ci),
+          before: {
+            principal: 'ci',
+            principal_id: await principalId('ci'),
+            scopes: ['read'],
+            revoked_at: null,
+          },
+          after: {
+            principal: 'ci',
+            principal_id: await principalId('ci'),
+            scopes: ['read', 'propose'],
+            revoked_at: null,
+          },
+        },
+        {
+          action: 'api_token.revoked',
+          entity_id: envTokenId(ops),
+          before: { principal: 'ops', scopes: ['read', 'propose'], revoked_at: null },
+          after: { reason: 'no longer in API_TOKENS' },
+        },
+      ]);
+
+      since = await lastSeq();
+      const again = await syncEnvApiTokens(db.pool, [
+        { principal: 'ci', token: ci, scopes: ['read', 'propose'] },
+        { principal: 'ops', token: ops, scopes: ['read'] },
+      ]);
+      expect(again).toMatchObject({ created: [], updated: [], reactivated: [envTokenId(ops)] });
+      expect((await verifyApiToken(db.pool, ops))?.scopes).toEqual(['read']);
+      expect(await lateAudit(since)).toEqual([
+        expect.objectContaining({
+          action: 'api_token.reactivated',
+          entity_id: envTokenId(ops),
+          before: expect.objectContaining({ revoked_at: expect.any(String) }),
+          after: expect.objectContaining({ scopes: ['read'], revoked_at: null }),
+        }),
+      ]);
+      expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
+    });
+
+    it('leaves tokens made by `countersign token create` alone; an empty list revokes every env token', async () => {
+      const made = await createApiToken(db.pool, { principal: 'ci', scopes: ['read'] });
+      const sync = await syncEnvApiTokens(db.pool, []);
+      expect(sync.revoked.sort()).toEqual([envTokenId(ci), envTokenId(ops)].sort());
+      expect(await verifyApiToken(db.pool, ci)).toBeUndefined();
+      expect((await verifyApiToken(db.pool, made))?.handle).toBe('ci');
+    });
+
+    it('reports disabled principals (their tokens do not work) and moves a token to its new principal', async () => {
+      await db.pool.query("INSERT INTO principals (handle, disabled_at) VALUES ('gone', now())");
+      const sync = await syncEnvApiTokens(db.pool, [
+        { principal: 'gone', token: ci, scopes: ['read'] },
+      ]);
+      expect(sync).toMatchObject({
+        active: 0,
+        reactivated: [envTokenId(ci)],
+        disabledPrincipals: ['gone'],
+      });
+      expect(await verifyApiToken(db.pool, ci)).toBeUndefined();
+      expect((await identity(ci)).handle).toBe('gone');
+    });
+
+    it('verifies an env token that happens to look like a cs_ token', async () => {
+      const lookalike = `cs_${'1'.repeat(16)}_${'Z'.repeat(43)}`;
+      await syncEnvApiTokens(db.pool, [{ principal: 'ci', token: lookalike, scopes: ['read'] }]);
+      expect(await verifyApiToken(db.pool, lookalike)).toMatchObject({
+        handle: 'ci',
+        tokenId: envTokenId(lookalike),
+      });
+    });
+
+    it.each([
+      [
+        [{ principal: 'Bad Name', token: ci, scopes: ['read'] }],
+        /^API_TOKENS entry 1 \(principal "Bad Name"\): the name is not valid/,
+      ],
+      [
+        [
+          { principal: 'ci', token: ci, scopes: ['read'] },
+          { principal: 'ok', token: 'x'.repeat(600), scopes: ['read'] },
+        ],
+        /^API_TOKENS entry 2 \(principal "ok"\): the token is 600 characters long/,
+      ],
+      [
+        [
+          { principal: 'ci', token: ci, scopes: ['read'] },
+          { principal: 'ops', token: ci, scopes: ['read'] },
+        ],
+        /^API_TOKENS entries 1 and 2 hold the same token/,
+      ],
+      [
+        [{ principal: 'ci', token: ci, scopes: ['write'] }],
+        /entry 1 \(principal "ci"\): scope "write" is not valid/,
+      ],
+    ])('refuses a bad entry, naming it but never its token (%#)', async (tokens, message) => {
+      const before = await lastSeq();
+      const attempt = syncEnvApiTokens(db.pool, tokens as never);
+      await expect(attempt).rejects.toThrow(PrincipalInputError);
+      const error = (await attempt.catch((e: Error) => e)) as Error;
+      expect(error.message).toMatch(message);
+      expect(error.message).not.toContain(ci);
+      expect(await lastSeq()).toBe(before);
+    });
+  });
+
+  describe('listing and revoking tokens', () => {
+    it('lists ids, principals, scopes, labels and dates, never a hash', async () => {
+      const token = await createApiToken(db.pool, {
+        principal: 'lister',
+        scopes: ['read'],
+        label: 'laptop',
+      });
+      const env = 'lister-env-token-0123456789';
+      await syncEnvApiTokens(db.pool, [{ principal: 'lister', token: env, scopes: ['propose'] }]);
+      const list = await listApiTokens(db.pool, { principal: 'lister' });
+      expect(list).toEqual([
+        {
+          id: apiTokenId(token),
+          principal: 'lister',
+          scopes: ['read'],
+          label: 'laptop',
+          source: 'cli',
+          createdAt: expect.any(Date),
+          lastUsedAt: null,
+          revokedAt: null,
+        },
+        expect.objectContaining({ id: envTokenId(env), source: 'env', label: 'API_TOKENS' }),
+      ]);
+      expect(JSON.stringify(await listApiTokens(db.pool))).not.toContain(hashApiToken(token));
+    });
+
+    it('revokes by id once, with an audit entry; unknown and repeated ids are values', async () => {
+      const token = await createApiToken(db.pool, { principal: 'rev', scopes: ['read'] });
+      const id = apiTokenId(token) as string;
+      const result = await revokeApiToken(db.pool, id);
+      expect(result).toMatchObject({ ok: true, token: { id, principal: 'rev' } });
+      expect(result.ok && result.token.revokedAt).toBeInstanceOf(Date);
+      expect(await verifyApiToken(db.pool, token)).toBeUndefined();
+      const { rows } = await db.pool.query(
+        "SELECT channel, before, after FROM audit_log WHERE action = 'api_token.revoked' AND entity_id = $1",
+        [id],
+      );
+      expect(rows).toEqual([
+        {
+          channel: 'cli',
+          before: { principal: 'rev', scopes: ['read'], revoked_at: null },
+          after: { reason: 'revoked by an operator' },
+        },
+      ]);
+      expect(await revokeApiToken(db.pool, id)).toMatchObject({
+        ok: false,
+        code: 'already_revoked',
+      });
+      expect(await revokeApiToken(db.pool, 'env-0000000000000000')).toEqual({
+        ok: false,
+        code: 'unknown_token',
+      });
     });
   });
 });
