@@ -63,7 +63,11 @@ describe('the HTTP app', () => {
     expect(report.components.database?.latency_ms).toBeGreaterThanOrEqual(0);
     expect(report.components.cache).toMatchObject({ status: 'ok', detail: 'in-process' });
     expect(report.components.bus).toMatchObject({ status: 'ok', detail: 'in-process' });
-    for (const later of ['broker', 'vector_store', 'llm', 'telegram', 'slack']) {
+    expect(report.components.broker).toEqual({
+      status: 'ok',
+      detail: 'paper broker built in; set ALPACA_KEY_ID and ALPACA_SECRET_KEY to add Alpaca',
+    });
+    for (const later of ['vector_store', 'llm', 'telegram', 'slack']) {
       expect(report.components[later]?.status, later).toBe('not_configured');
     }
   });
@@ -108,7 +112,7 @@ describe('the HTTP app', () => {
     expect(await response.json()).toEqual({
       error: 'not_found',
       message:
-        'No route for POST /api/nothing. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject, GET /api/tools, POST /api/tools/:name, GET /api/openapi.json, POST|GET|DELETE /mcp.',
+        'No route for POST /api/nothing. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject, GET /api/tools, POST /api/tools/:name, GET /api/backtests/:id, GET /api/portfolio/:account, GET /api/openapi.json, POST|GET|DELETE /mcp.',
     });
   });
 });

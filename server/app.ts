@@ -6,6 +6,7 @@ import { mcpRoutes } from './mcp-routes.js';
 import type { Metrics } from './metrics.js';
 import { openApiRoute } from './openapi.js';
 import { type ApiServices, proposalsRoutes } from './proposals-routes.js';
+import { resourcesRoutes } from './resources-routes.js';
 import { toolsRoutes } from './tools-routes.js';
 
 /**
@@ -42,6 +43,7 @@ export function createApp(options: {
   api.logger ??= logger;
   app.route('/api/proposals', proposalsRoutes(api));
   app.route('/api/tools', toolsRoutes(api));
+  app.route('/api', resourcesRoutes(api));
   app.route('/api', openApiRoute());
   const mcp = mcpRoutes(api);
   app.route('/mcp', mcp.app);
@@ -51,7 +53,7 @@ export function createApp(options: {
     c.json(
       {
         error: 'not_found',
-        message: `No route for ${c.req.method} ${c.req.path}. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject, GET /api/tools, POST /api/tools/:name, GET /api/openapi.json, POST|GET|DELETE /mcp.`,
+        message: `No route for ${c.req.method} ${c.req.path}. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject, GET /api/tools, POST /api/tools/:name, GET /api/backtests/:id, GET /api/portfolio/:account, GET /api/openapi.json, POST|GET|DELETE /mcp.`,
       },
       404,
     ),

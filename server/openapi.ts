@@ -1,6 +1,7 @@
 /**
  * The OpenAPI 3.1 document of the REST API, generated from the tools' zod schemas (one POST path
- * per tool under /api/tools) plus the /api/proposals routes, served without auth at
+ * per tool under /api/tools) plus the /api/proposals routes and the resource routes
+ * (/api/backtests/{id}, /api/portfolio/{account}), served without auth at
  * /api/openapi.json by `openApiRoute()` (mounted at /api).
  */
 import { Hono } from 'hono';
@@ -114,7 +115,119 @@ const decision = (what: 'approve' | 'reject') => ({
   },
 });
 
-/** The OpenAPI 3.1 document for `tools` and the proposal routes. */
+const BACKTEST_SCHEMA = {
+  type: 'object',
+  required: ['id', 'resource', 'status', 'strategy', 'params', 'symbols', 'start', 'end'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    resource: { type: 'string', description: 'backtest://<id>' },
+    status: { type: 'string', enum: ['queued', 'running', 'done', 'failed', 'cancelled'] },
+    strategy: { type: 'string' },
+    params: { type: 'object', additionalProperties: { type: 'number' } },
+    symbols: { type: 'array', items: { type: 'string' } },
+    start: { type: 'string', format: 'date', description: 'First bar of the run.' },
+    end: { type: 'string', format: 'date', description: 'Last bar of the run.' },
+    settings: {
+      type: 'object',
+      description: 'cash (USD), commission_bps, slippage_bps, fill, price_mode.',
+    },
+    engine_version: { type: 'string' },
+    currency: { type: 'string' },
+    metrics: {
+      type: ['object', 'null'],
+      description:
+        'Every figure, snake_case: final_equity, total_return, cagr, sharpe, max_drawdown, trade_count, win_rate, …',
+    },
+    equity_curve: {
+      type: ['array', 'null'],
+      description: 'At most 500 points, evenly spaced in bars, first and last kept.',
+      items: {
+        type: 'object',
+        properties: { date: { type: 'string', format: 'date' }, equity: { type: 'number' } },
+      },
+    },
+    trades: {
+      type: ['array', 'null'],
+      description: 'Every trade of the run, by exit date then entry date.',
+      items: { type: 'object' },
+    },
+    error: { type: ['string', 'null'] },
+    created_by: { type: ['string', 'null'], description: 'The principal id that ran it.' },
+    created_at: { type: 'string', format: 'date-time' },
+    finished_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+
+/** The resource routes: a stored backtest, and an account's portfolio as get_portfolio answers it. */
+function resourcePaths(tools: readonly Tool[]): JsonObject {
+  const portfolio = tools.find((tool) => tool.name === 'get_portfolio');
+  const readErrors = {
+    '403': errorResponse("The token lacks the 'read' scope."),
+    ...AUTH_ERRORS,
+  };
+  return {
+    '/api/backtests/{id}': {
+      get: {
+        operationId: 'getBacktest',
+        summary: 'A stored backtest',
+        description:
+          "A run run_backtest stored (the MCP resource backtest://{id}): strategy, params, symbols, start and end, settings (cash, commission_bps, slippage_bps, fill, price_mode), engine_version, every metric, all trades and the equity curve (at most 500 [{date, equity}] points, first and last kept). Money in USD, ratios as fractions. Needs the 'read' scope.",
+        tags: ['resources'],
+        parameters: [
+          {
+            name: 'id',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', format: 'uuid' },
+            description: 'The id run_backtest returned.',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The stored backtest.',
+            content: { 'application/json': { schema: BACKTEST_SCHEMA } },
+          },
+          '400': errorResponse('The id is not a uuid.'),
+          '404': errorResponse('No backtest with this id.'),
+          ...readErrors,
+        },
+      },
+    },
+    '/api/portfolio/{account}': {
+      get: {
+        operationId: 'getPortfolioResource',
+        summary: 'An account portfolio',
+        description:
+          "What get_portfolio answers for the account (the MCP resource portfolio://{account}). Needs the 'read' scope.",
+        tags: ['resources'],
+        parameters: [
+          {
+            name: 'account',
+            in: 'path',
+            required: true,
+            schema: { type: 'string' },
+            description: "The account id, e.g. 'paper'.",
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The portfolio.',
+            content: {
+              'application/json': portfolio
+                ? { schema: jsonSchema(portfolio.output, 'output') }
+                : {},
+            },
+          },
+          '400': errorResponse('Bad account id.'),
+          '404': errorResponse('No such account.'),
+          ...readErrors,
+        },
+      },
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document for `tools`, the proposal routes and the resource routes. */
 export function openApiDocument(tools: readonly Tool[] = TOOLS): JsonObject {
   const paths: JsonObject = {
     '/api/tools': {
@@ -192,6 +305,7 @@ export function openApiDocument(tools: readonly Tool[] = TOOLS): JsonObject {
   };
   paths['/api/proposals/{id}/approve'] = decision('approve');
   paths['/api/proposals/{id}/reject'] = decision('reject');
+  Object.assign(paths, resourcePaths(tools));
   return {
     openapi: '3.1.0',
     info: {
@@ -205,6 +319,7 @@ export function openApiDocument(tools: readonly Tool[] = TOOLS): JsonObject {
     tags: [
       { name: 'tools', description: 'The tool registry, the same as over MCP.' },
       { name: 'proposals', description: 'Deciding on proposals.' },
+      { name: 'resources', description: 'Read-only views, the same as the MCP resources.' },
     ],
     paths,
     components: {

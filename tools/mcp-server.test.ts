@@ -59,7 +59,8 @@ describe('MCP server', () => {
     for (const tool of tools) {
       const defined = TOOLS.find((one) => one.name === tool.name);
       expect(tool.inputSchema.type).toBe('object');
-      expect(tool.annotations?.readOnlyHint).toBe(!defined?.writes);
+      // run_backtest proposes nothing (writes: false) but stores each run: not read-only to MCP.
+      expect(tool.annotations?.readOnlyHint).toBe(!defined?.writes && tool.name !== 'run_backtest');
       expect(tool.description?.length).toBeGreaterThan(40);
     }
     expect(client.getInstructions()).toBe(SERVER_INSTRUCTIONS);
@@ -128,5 +129,43 @@ describe('MCP server', () => {
     const first = review.messages[0];
     expect(first?.content).toMatchObject({ type: 'text' });
     expect((first?.content as { text: string } | undefined)?.text).toContain(`Review trade ${id}`);
+  });
+
+  it('serves the backtest:// resource of a stored run; an unknown or malformed id errors naming it', async () => {
+    const run = await client.callTool({
+      name: 'run_backtest',
+      arguments: { strategy: 'sma_cross', symbols: ['KO'], params: { fast: 10, slow: 40 } },
+    });
+    expect(run.isError).toBeFalsy();
+    const output = run.structuredContent as {
+      id: string;
+      resource: string;
+      final_equity: number;
+      trade_count: number;
+    };
+    expect(output.resource).toBe(`backtest://${output.id}`);
+    const { resourceTemplates } = await client.listResourceTemplates();
+    expect(resourceTemplates.map((one) => one.uriTemplate)).toContain('backtest://{id}');
+    const read = await client.readResource({ uri: output.resource });
+    const content = read.contents[0] as { uri: string; mimeType: string; text: string };
+    expect(content).toMatchObject({ uri: output.resource, mimeType: 'application/json' });
+    const stored = JSON.parse(content.text);
+    expect(stored).toMatchObject({
+      id: output.id,
+      status: 'done',
+      strategy: 'sma_cross',
+      params: { fast: 10, slow: 40 },
+      symbols: ['KO'],
+      metrics: { final_equity: output.final_equity, trade_count: output.trade_count },
+    });
+    expect(stored.trades).toHaveLength(output.trade_count);
+    expect(stored.equity_curve.length).toBeLessThanOrEqual(500);
+    const unknown = '00000000-0000-4000-8000-00000000beef';
+    await expect(client.readResource({ uri: `backtest://${unknown}` })).rejects.toThrow(
+      new RegExp(`no backtest with id "${unknown}"`),
+    );
+    await expect(client.readResource({ uri: 'backtest://nope' })).rejects.toThrow(
+      /backtest id "nope" is not a uuid/,
+    );
   });
 });

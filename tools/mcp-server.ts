@@ -9,6 +9,7 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import { z } from 'zod';
 import { APP_VERSION } from '../config/app-info.js';
 import { invokeTool } from './invoke.js';
+import { readBacktest } from './run-backtest.js';
 import type { Tool, ToolContext } from './tool.js';
 
 /** What the server tells every client about itself and about approvals. */
@@ -115,8 +116,10 @@ export function createMcpServer(tools: readonly Tool[], contextFor: ContextFacto
 
 /**
  * Resources: `portfolio://{account}` (what get_portfolio answers) and `proposal://{id}` (what
- * explain_trade answers), read through the same gate as the tools. (`backtest://{id}` needs
- * stored backtests, which run_backtest does not keep yet.)
+ * explain_trade answers), read through the same gate as the tools; `backtest://{id}`, a run
+ * run_backtest stored, read by readBacktest for the same principal (the 'read' scope), since the
+ * public tool list has no tool that reads one back. An unknown or malformed id is an error that
+ * names it.
  */
 function registerResources(
   server: McpServer,
@@ -167,6 +170,26 @@ function registerResources(
     },
     (uri, variables, extra) =>
       read('explain_trade', { proposal_id: String(variables.id) }, uri, extra.signal),
+  );
+  server.registerResource(
+    'backtest',
+    new ResourceTemplate('backtest://{id}', { list: undefined }),
+    {
+      title: 'Backtest',
+      description:
+        'A stored run_backtest run: strategy, params, symbols, dates, settings and engine version, every metric, all trades and the equity curve (at most 500 points), USD.',
+      mimeType: 'application/json',
+    },
+    async (uri, variables, extra) => {
+      const { pool, principal } = contextFor({ signal: extra.signal, progress: () => undefined });
+      const result = await readBacktest(pool, principal, String(variables.id));
+      if (!result.ok) throw new Error(result.message);
+      return {
+        contents: [
+          { uri: uri.href, mimeType: 'application/json', text: JSON.stringify(result.output) },
+        ],
+      };
+    },
   );
 }
 

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../config/logger.js';
 import { runBacktest } from '../core/engine/backtest.js';
+import { ENGINE_VERSION } from '../core/engine/version.js';
 import { priceView } from '../core/series/price-series.js';
 import { importPaths } from '../store/market-data/import-paths.js';
 import { loadSeries } from '../store/market-data/load-series.js';
@@ -11,16 +12,18 @@ import { getBars } from './get-bars.js';
 import { getQuote } from './get-quote.js';
 import { optimizePortfolioTool } from './optimize-portfolio.js';
 import { planRebalanceTool } from './plan-rebalance.js';
-import { runBacktestTool } from './run-backtest.js';
+import { readBacktest, runBacktestTool } from './run-backtest.js';
 import { screenStocksTool } from './screen-stocks.js';
 import { type Tool, type ToolContext, ToolError } from './tool.js';
 
 let db: TestDatabase;
+/** The migrations' 'local' principal: run_backtest stores who ran it. */
+let local: string;
 let progressCalls: { done: number; total: number; message?: string }[] = [];
 
 function context(): ToolContext {
   return {
-    principal: { id: '00000000-0000-0000-0000-000000000000', handle: 'local', scopes: ['read'] },
+    principal: { id: local, handle: 'local', scopes: ['read'] },
     pool: db.pool,
     orders: {} as never,
     logger: silentLogger(),
@@ -62,6 +65,10 @@ async function lastLines(symbol: string): Promise<string[][]> {
 beforeAll(async () => {
   db = await createTestDatabase();
   await importPaths(db.pool, [SAMPLE_DIR]);
+  const { rows } = await db.pool.query<{ id: string }>(
+    "SELECT id FROM principals WHERE handle = 'local'",
+  );
+  local = rows[0]?.id as string;
 }, 120_000);
 
 afterAll(async () => {
@@ -171,6 +178,76 @@ describe('run_backtest', () => {
     expect(result.trades_omitted).toBe(direct.trades.length - trades.length);
     expect(progressCalls.length).toBeGreaterThanOrEqual(3);
     expect(progressCalls.at(-1)).toMatchObject({ done: 3, total: 3 });
+  });
+
+  it('stores each run: the result names its id and backtest:// resource, the row holds every trade', async () => {
+    const request = {
+      strategy: 'sma_cross',
+      symbols: ['aapl', 'KO'],
+      params: { fast: 10, slow: 30 },
+      start: '2005-01-01',
+      end: '2015-12-31',
+      commission_bps: 5,
+    };
+    const result = await call(runBacktestTool, request);
+    const id = result.id as string;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(result.resource).toBe(`backtest://${id}`);
+    const { rows } = await db.pool.query(
+      'SELECT created_by, status, strategy, params, symbols, start_date, end_date, settings, engine_version, jsonb_array_length(trades) AS trades, jsonb_array_length(equity_curve) AS points, metrics FROM backtests WHERE id = $1',
+      [id],
+    );
+    expect(rows[0]).toMatchObject({
+      created_by: local,
+      status: 'done',
+      strategy: 'sma_cross',
+      params: { fast: 10, slow: 30 },
+      symbols: ['AAPL', 'KO'],
+      start_date: result.start,
+      end_date: result.end,
+      settings: {
+        cash: 100_000,
+        commission_bps: 5,
+        slippage_bps: 0,
+        fill: 'next_open',
+        price_mode: 'raw',
+      },
+      engine_version: ENGINE_VERSION,
+      trades: result.trade_count,
+      points: 500,
+      metrics: {
+        final_equity: result.final_equity,
+        sharpe: result.sharpe,
+        max_drawdown: result.max_drawdown,
+        trade_count: result.trade_count,
+      },
+    });
+    expect(result.trade_count as number).toBeGreaterThan(20);
+    // The listed trades are the last stored ones.
+    const read = await readBacktest(db.pool, context().principal, id);
+    if (!read.ok) throw new Error(read.message);
+    const stored = read.output as { trades: unknown[]; equity_curve: { date: string }[] };
+    expect(stored.trades.slice(-20)).toEqual(result.trades);
+    expect(stored.equity_curve[0]?.date).toBe(result.start);
+    expect(stored.equity_curve.at(-1)?.date).toBe(result.end);
+  });
+
+  it('readBacktest answers not_found, bad_input and forbidden as values naming the id', async () => {
+    const { principal } = context();
+    const unknown = await readBacktest(db.pool, principal, '00000000-0000-4000-8000-000000000000');
+    expect(unknown).toMatchObject({ ok: false, code: 'not_found' });
+    expect((unknown as { message: string }).message).toContain(
+      '00000000-0000-4000-8000-000000000000',
+    );
+    const malformed = await readBacktest(db.pool, principal, 'not-an-id');
+    expect(malformed).toMatchObject({ ok: false, code: 'bad_input' });
+    expect((malformed as { message: string }).message).toContain('"not-an-id" is not a uuid');
+    const noScope = await readBacktest(
+      db.pool,
+      { ...principal, scopes: ['propose'] },
+      '00000000-0000-4000-8000-000000000000',
+    );
+    expect(noScope).toMatchObject({ ok: false, code: 'forbidden' });
   });
 
   it('passes costs and fill settings through', async () => {

@@ -1,12 +1,25 @@
-/** run_backtest: one strategy over stored daily bars, with the headline figures and the last trades. */
+/**
+ * run_backtest: one strategy over stored daily bars, with the headline figures and the last
+ * trades; each run is stored, and readBacktest reads one back for the backtest:// resource and
+ * GET /api/backtests/:id.
+ */
 import { z } from 'zod';
-import { BacktestInputError, runBacktest } from '../core/engine/backtest.js';
+import { BacktestInputError, type BacktestResult, runBacktest } from '../core/engine/backtest.js';
 import { EngineConfigError } from '../core/engine/config.js';
 import { priceView } from '../core/series/price-series.js';
 import { STRATEGIES } from '../core/strategies/index.js';
 import { StrategyParamsError } from '../core/strategies/params.js';
+import type { Pool } from '../store/db/pool.js';
 import { loadSeries, MissingDataError } from '../store/market-data/load-series.js';
-import { defineTool, READ_ONLY, ToolError } from './tool.js';
+import {
+  BacktestIdError,
+  type BacktestMetrics,
+  getBacktest,
+  type StoredBacktest,
+  saveBacktest,
+  tradeRecord,
+} from '../store/repos/backtests-repo.js';
+import { defineTool, RECORDS, ToolError, type ToolPrincipal } from './tool.js';
 
 /** The most trades a result lists (the most recent ones). */
 export const MAX_TRADES = 20;
@@ -85,6 +98,10 @@ const trade = z.object({
 });
 
 const output = z.object({
+  id: z
+    .string()
+    .describe('Id of the stored run (uuid): its full record, every trade and the equity curve.'),
+  resource: z.string().describe('The MCP resource of the stored run, backtest://<id>.'),
   strategy: z.string().describe('Strategy run.'),
   params: z.record(z.string(), z.number()).describe('Parameters used, defaults filled in.'),
   symbols: z.array(z.string()).describe('Tickers traded.'),
@@ -116,6 +133,23 @@ const output = z.object({
   elapsed_ms: z.number().describe('Time to load the data and run, in milliseconds.'),
 });
 
+/** Every figure of a run, snake_case: money in USD, ratios as fractions, max_drawdown as a depth. */
+function storedMetrics(result: BacktestResult): BacktestMetrics {
+  const { maxDrawdown, ...rest } = result.metrics;
+  const figures: BacktestMetrics = { final_equity: result.finalEquity };
+  for (const [key, value] of Object.entries(rest))
+    figures[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = value;
+  return {
+    ...figures,
+    max_drawdown: maxDrawdown.depth,
+    max_drawdown_peak_date: maxDrawdown.peakDate,
+    max_drawdown_trough_date: maxDrawdown.troughDate,
+    max_drawdown_recovery_date: maxDrawdown.recoveryDate,
+    max_drawdown_duration_bars: maxDrawdown.durationBars,
+    max_drawdown_duration_days: maxDrawdown.durationDays,
+  };
+}
+
 /** Domain errors a caller can fix by changing the input. */
 function asToolError(error: unknown): unknown {
   if (
@@ -132,12 +166,14 @@ function asToolError(error: unknown): unknown {
 export const runBacktestTool = defineTool({
   name: 'run_backtest',
   title: 'Backtest a strategy',
-  description: `Simulates one trading strategy on stored daily bars and returns its figures: final_equity, total_return, cagr, sharpe, max_drawdown (fractions; money in USD), trade_count, win_rate, and at most the last ${MAX_TRADES} trades (trades_omitted counts the rest). Long-only, whole shares, all-in sizing; defaults: cash 100000 USD, 0 bps commission and slippage, fills at the next open, raw prices, the whole stored history. Strategies and their parameters: ${STRATEGIES.map((s) => `${s.name} (${s.space.map((p) => `${p.name} ${p.min}–${p.max}`).join(', ')})`).join('; ')}. 1 to ${MAX_SYMBOLS} symbols. Use it to test an idea on history; it trades nothing. Past results do not predict future returns. Use optimize_strategy to search parameters, not repeated calls.`,
+  description: `Simulates one trading strategy on stored daily bars and returns its figures: final_equity, total_return, cagr, sharpe, max_drawdown (fractions; money in USD), trade_count, win_rate, and at most the last ${MAX_TRADES} trades (trades_omitted counts the rest). Long-only, whole shares, all-in sizing; defaults: cash 100000 USD, 0 bps commission and slippage, fills at the next open, raw prices, the whole stored history. Strategies and their parameters: ${STRATEGIES.map((s) => `${s.name} (${s.space.map((p) => `${p.name} ${p.min}–${p.max}`).join(', ')})`).join('; ')}. 1 to ${MAX_SYMBOLS} symbols. Each run is stored: id and resource (backtest://<id>) read back its settings, all trades and the equity curve. Use it to test an idea on history; it trades nothing. Past results do not predict future returns. Use optimize_strategy to search parameters, not repeated calls.`,
   input,
   output,
+  // Not a write in the approval sense (it proposes nothing, so the 'read' scope runs it), but it
+  // stores a record of each run, so MCP clients are not told it is read-only.
   writes: false,
-  annotations: READ_ONLY,
-  async handler(request, { pool, progress, signal }) {
+  annotations: RECORDS,
+  async handler(request, { pool, principal, progress, signal }) {
     const started = performance.now();
     const symbols = request.symbols.map((symbol) => symbol.trim().toUpperCase());
     if (request.start && request.end && request.start > request.end) {
@@ -165,27 +201,37 @@ export const runBacktestTool = defineTool({
           slippageBps: request.slippage_bps,
         },
       });
-      progress(2, 3, 'backtest done; summarising');
-      const { metrics } = result;
-      // The most recent trades: ordered by exit, then entry date (the engine groups them by symbol).
+      signal.throwIfAborted();
+      progress(2, 3, 'backtest done; storing and summarising');
+      // Trades by exit, then entry date (the engine groups them by symbol): stored all in this
+      // order, and the result lists the most recent ones.
       const ordered = [...result.trades].sort(
         (a, b) => a.exitDate.localeCompare(b.exitDate) || a.entryDate.localeCompare(b.entryDate),
       );
-      const trades = ordered.slice(-MAX_TRADES).map((t) => ({
-        symbol: t.symbol,
-        direction: t.direction,
-        entry_date: t.entryDate,
-        entry_price: t.entryPrice,
-        exit_date: t.exitDate,
-        exit_price: t.exitPrice,
-        quantity: t.quantity,
-        pnl: t.pnl,
-        return_pct: t.returnPct,
-        bars: t.bars,
-        exit_reason: t.exitReason,
-      }));
+      const id = await saveBacktest(pool, {
+        createdBy: principal.id,
+        strategy: result.inputs.strategy,
+        params: result.inputs.params,
+        symbols: result.inputs.symbols,
+        startDate: result.metrics.startDate,
+        endDate: result.metrics.endDate,
+        settings: {
+          cash: request.cash,
+          commission_bps: request.commission_bps,
+          slippage_bps: request.slippage_bps,
+          fill: request.fill,
+          price_mode: request.price_mode,
+        },
+        metrics: storedMetrics(result),
+        curve: result.curve,
+        trades: ordered,
+      });
+      const { metrics } = result;
+      const trades = ordered.slice(-MAX_TRADES).map(tradeRecord);
       progress(3, 3, 'done');
       return {
+        id,
+        resource: `backtest://${id}`,
         strategy: result.inputs.strategy,
         params: result.inputs.params,
         symbols: result.inputs.symbols,
@@ -210,3 +256,64 @@ export const runBacktestTool = defineTool({
     }
   },
 });
+
+/** A stored backtest as every channel shows it (snake_case; money in USD, ratios as fractions). */
+export function backtestDocument(backtest: StoredBacktest): Record<string, unknown> {
+  return {
+    id: backtest.id,
+    resource: `backtest://${backtest.id}`,
+    status: backtest.status,
+    strategy: backtest.strategy,
+    params: backtest.params,
+    symbols: backtest.symbols,
+    start: backtest.startDate,
+    end: backtest.endDate,
+    settings: backtest.settings,
+    engine_version: backtest.engineVersion,
+    currency: 'USD',
+    metrics: backtest.metrics,
+    equity_curve: backtest.equityCurve,
+    trades: backtest.trades,
+    error: backtest.error,
+    created_by: backtest.createdBy,
+    created_at: backtest.createdAt.toISOString(),
+    finished_at: backtest.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/** What reading a stored backtest answers: its document, or why not (codes as the tool gate's). */
+export type BacktestRead =
+  | { ok: true; output: Record<string, unknown> }
+  | { ok: false; code: 'bad_input' | 'not_found' | 'forbidden'; message: string };
+
+/**
+ * The stored backtest `id` as `principal` may see it: the 'read' scope is enough, and any reader
+ * sees any run (a backtest is research on market data, tied to no account). It serves the
+ * backtest:// resource and GET /api/backtests/:id; expected failures are values, never throws.
+ */
+export async function readBacktest(
+  pool: Pool,
+  principal: ToolPrincipal,
+  id: string,
+): Promise<BacktestRead> {
+  if (!principal.scopes.includes('read'))
+    return {
+      ok: false,
+      code: 'forbidden',
+      message: `reading backtest ${JSON.stringify(id.slice(0, 60))} needs the 'read' scope; ask for a token with it (\`countersign token create --principal <name> --scopes read\`).`,
+    };
+  try {
+    const backtest = await getBacktest(pool, id);
+    if (!backtest)
+      return {
+        ok: false,
+        code: 'not_found',
+        message: `no backtest with id ${JSON.stringify(id)}; run_backtest returns the id of each run it stores.`,
+      };
+    return { ok: true, output: backtestDocument(backtest) };
+  } catch (error) {
+    if (error instanceof BacktestIdError)
+      return { ok: false, code: 'bad_input', message: error.message };
+    throw error;
+  }
+}

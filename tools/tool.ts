@@ -103,3 +103,16 @@ export const PROPOSES: ToolAnnotations = {
   idempotentHint: false,
   openWorldHint: false,
 };
+
+/**
+ * A research tool that keeps a record of its result (run_backtest stores each run): it adds a row,
+ * so it is not read-only in MCP's sense, but it changes no account, proposes nothing, destroys
+ * nothing, and each call adds a new record (not idempotent). `writes` stays false: that flag
+ * means "proposes" and drives the 'propose' scope and the approval gate.
+ */
+export const RECORDS: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: false,
+};
