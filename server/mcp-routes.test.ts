@@ -247,3 +247,57 @@ describe('MCP over Streamable HTTP', () => {
     expect((refused.content as { text: string }[])[0]?.text).toMatch(/propose/);
   });
 });
+
+describe('progress and cancellation over HTTP', () => {
+  it('streams run_backtest progress notifications to the client before the result', async () => {
+    const { client } = await connect(alice);
+    const seen: { progress: number; total?: number; message?: string }[] = [];
+    const result = await client.callTool(
+      { name: 'run_backtest', arguments: { strategy: 'sma_cross', symbols: ['KO'] } },
+      undefined,
+      { onprogress: (progress) => seen.push(progress) },
+    );
+    expect(result.isError).toBeFalsy();
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen[0]?.message).toMatch(/loading prices/);
+    for (let k = 1; k < seen.length; k++)
+      expect(seen[k]?.progress).toBeGreaterThan(seen[k - 1]?.progress as number);
+  });
+
+  it('cancels optimize_strategy when the client aborts: the server stops and audits it as cancelled', async () => {
+    const { client } = await connect(alice);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const started = Date.now();
+    const call = client.callTool(
+      {
+        name: 'optimize_strategy',
+        arguments: { strategy: 'macd_trend', symbols: ['KO'], method: 'random', trials: 2000 },
+      },
+      undefined,
+      {
+        signal: controller.signal,
+        onprogress: (progress) => {
+          seen.push(progress.progress);
+          controller.abort('the person pressed stop');
+        },
+      },
+    );
+    await expect(call).rejects.toThrow(/stop|abort/i);
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    // The server got notifications/cancelled and stopped the search: the gate's audit entry for
+    // this call says so (the client alone giving up would leave it 'ok' once the search ended).
+    let outcome: string | undefined;
+    for (let tries = 0; tries < 100 && outcome === undefined; tries++) {
+      const { rows } = await db.pool.query<{ outcome: string }>(
+        `SELECT after->>'outcome' AS outcome FROM audit_log
+          WHERE action = 'tool.called' AND entity_id = 'optimize_strategy' AND at >= $1
+          ORDER BY seq DESC LIMIT 1`,
+        [new Date(started)],
+      );
+      outcome = rows[0]?.outcome;
+      if (outcome === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(outcome).toBe('cancelled');
+  }, 30_000);
+});

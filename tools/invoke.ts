@@ -182,7 +182,10 @@ export async function invokeTool(
       action: 'tool.called',
       entityKind: 'tool',
       entityId: tool.name,
-      after: { args_sha256: argsHash(rawInput), outcome: result.ok ? 'ok' : result.code },
+      after: {
+        args_sha256: argsHash(rawInput),
+        outcome: result.ok ? 'ok' : context.signal.aborted ? 'cancelled' : result.code,
+      },
     });
   } catch (error) {
     context.logger.error({ err: error, tool: tool.name }, 'could not audit a tool call');

@@ -28,6 +28,9 @@ export function createThreadRunner(threads: number): TaskRunner {
       kind: 'in_process',
       parallelism: 1,
       run: async (task, signal) => {
+        // Let the event loop poll between tasks: in a server this thread also answers HTTP, and
+        // a cancel or a progress notification must not wait for the whole search to end.
+        await new Promise((resolve) => setImmediate(resolve));
         signal?.throwIfAborted();
         return runOptimizeTask(task);
       },
