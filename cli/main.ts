@@ -320,7 +320,7 @@ token
 token
   .command('revoke')
   .description(
-    'revoke an API token by id; requests with it get 401 at once. An env- token still in API_TOKENS is live again at the next server start',
+    'revoke an API token by id; requests with it get 401 at once (running servers hear of it through PostgreSQL NOTIFY within milliseconds). An env- token still in API_TOKENS is live again at the next server start',
   )
   .argument('<id>', 'the token id, as `countersign token list` shows it')
   .action(tokenRevokeCommand);

@@ -12,6 +12,7 @@ import {
   envTokenId,
   syncEnvApiTokens,
 } from '../store/repos/principals-repo.js';
+import { createTokenCache, type TokenCache } from '../store/repos/token-cache.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
 import { createApp } from './app.js';
 import { type AuthEnv, bearerAuth } from './auth.js';
@@ -124,6 +125,43 @@ describe('bearerAuth', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe('bearerAuth with the token cache', () => {
+  let db: TestDatabase;
+  let cache: TokenCache;
+  let app: Hono<AuthEnv>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    cache = await createTokenCache(db.pool, { logger: silentLogger() });
+    app = new Hono<AuthEnv>();
+    app.use('/api/*', bearerAuth(db.pool, cache));
+    app.get('/api/whoami', (c) => c.json(c.get('principal')));
+  });
+  afterAll(async () => {
+    await cache.close();
+    await db.drop();
+  });
+
+  it('serves repeat requests from memory and refuses a token within moments of its revocation', async () => {
+    const dana = await createApiToken(db.pool, { principal: 'dana', scopes: ['read'] });
+    const call = () => app.request('/api/whoami', { headers: { Authorization: `Bearer ${dana}` } });
+    expect((await call()).status).toBe(200);
+    expect(cache.size).toBe(1);
+    expect(await (await call()).json()).toMatchObject({ handle: 'dana', scopes: ['read'] });
+    await db.pool.query('UPDATE identities SET revoked_at = now() WHERE external_id = $1', [
+      apiTokenId(dana),
+    ]);
+    // The trigger's NOTIFY is delivered after the commit, in well under a second.
+    const until = Date.now() + 2_000;
+    let status = 200;
+    while (status === 200 && Date.now() < until) {
+      status = (await call()).status;
+      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(status).toBe(401);
+    expect((await call()).status).toBe(401);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   type VerifiedApiToken,
   verifyApiToken,
 } from '../store/repos/principals-repo.js';
+import type { TokenCache } from '../store/repos/token-cache.js';
 
 /** The caller of an authenticated request: principal, handle, the token's scopes and id. */
 export type AuthPrincipal = VerifiedApiToken;
@@ -24,7 +25,7 @@ const REALM = 'Bearer realm="countersign"';
  * `{ error: 'unauthorized', message }`, the message saying what is missing or wrong; the token
  * itself is never echoed.
  */
-export function bearerAuth(pool: Pool): MiddlewareHandler<AuthEnv> {
+export function bearerAuth(pool: Pool, tokens?: TokenCache): MiddlewareHandler<AuthEnv> {
   return createMiddleware<AuthEnv>(async (c, next) => {
     const refuse = (message: string, error?: 'invalid_request' | 'invalid_token') =>
       c.json({ error: 'unauthorized', message }, 401, {
@@ -51,7 +52,7 @@ export function bearerAuth(pool: Pool): MiddlewareHandler<AuthEnv> {
         'The bearer token is malformed: tokens made by `countersign token create` look like cs_<16 hex digits>_<43 characters>; API_TOKENS tokens are 24 to 512 printable characters with no spaces.',
         'invalid_token',
       );
-    const principal = await verifyApiToken(pool, token);
+    const principal = tokens ? await tokens.verify(token) : await verifyApiToken(pool, token);
     if (!principal)
       return refuse(
         'The bearer token is not valid: it is unknown or revoked, or its principal is disabled.',

@@ -180,7 +180,7 @@ export function mcpRoutes(services: ApiServices, options: McpRoutesOptions = {})
         { error: 'starting', message: 'The server is still starting; try again in a moment.' },
         503,
       );
-    return bearerAuth(services.pool)(c, next);
+    return bearerAuth(services.pool, services.tokens)(c, next);
   });
 
   app.all('*', async (c) => {

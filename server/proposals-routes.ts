@@ -10,6 +10,7 @@ import type { Orders } from '../orders/service.js';
 import type { Proposal } from '../orders/types.js';
 import type { Pool } from '../store/db/pool.js';
 import type { RateLimiter } from '../store/kv/rate-limiter.js';
+import type { TokenCache } from '../store/repos/token-cache.js';
 import { type AuthPrincipal, bearerAuth } from './auth.js';
 
 /** Filled in once the database is up; until then the routes answer 503. */
@@ -19,6 +20,8 @@ export interface ApiServices {
   /** Tool calls per principal (REST and MCP over HTTP). */
   limiter?: RateLimiter;
   logger?: Logger;
+  /** Verified tokens kept in memory while the auth-change listener runs (else every request asks the database). */
+  tokens?: TokenCache;
 }
 
 const STATUSES = ['pending', 'approved', 'rejected', 'expired', 'submitted', 'needs_attention'];
@@ -74,7 +77,7 @@ export function proposalsRoutes(
         { error: 'starting', message: 'The server is still starting; try again in a moment.' },
         503,
       );
-    return bearerAuth(services.pool)(c, next);
+    return bearerAuth(services.pool, services.tokens)(c, next);
   });
   const orders = () => services.orders as Orders;
 

@@ -27,7 +27,7 @@ export function resourcesRoutes(services: ApiServices): Hono<AuthEnv> {
           { error: 'starting', message: 'The server is still starting; try again in a moment.' },
           503,
         );
-      return bearerAuth(services.pool)(c, next);
+      return bearerAuth(services.pool, services.tokens)(c, next);
     });
     api.use(path, async (c, next) => {
       const { scopes } = c.get('principal');

@@ -11,6 +11,7 @@ import { createKv, type Kv } from '../store/kv/kv.js';
 import { loadSampleIfEmpty } from '../store/market-data/sample.js';
 import { marketDataSummary } from '../store/repos/bars-repo.js';
 import { PrincipalInputError, syncEnvApiTokens } from '../store/repos/principals-repo.js';
+import { createTokenCache } from '../store/repos/token-cache.js';
 import { TOOL_CALL_LIMIT } from '../tools/invoke.js';
 import { createApp } from './app.js';
 import { formatBanner } from './banner.js';
@@ -132,6 +133,9 @@ export async function startServer(options: {
     api.pool = database.pool;
     api.orders = orders.orders;
     api.limiter = kv.rateLimiter(TOOL_CALL_LIMIT);
+    const tokens = await createTokenCache(database.pool, { logger });
+    closers.push(() => tokens.close());
+    api.tokens = tokens;
     const prices = await marketDataSummary(database.pool);
     await lock?.update({ httpUrl: url });
     sources.phase = 'ready';
@@ -160,6 +164,7 @@ export async function startServer(options: {
     );
   } catch (error) {
     if (server.listening) await closeHttp(server, 0);
+    await api.tokens?.close();
     await orders?.close();
     await kv?.close();
     await database?.close();

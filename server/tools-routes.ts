@@ -38,7 +38,7 @@ export function toolsRoutes(
         { error: 'starting', message: 'The server is still starting; try again in a moment.' },
         503,
       );
-    return bearerAuth(services.pool)(c, next);
+    return bearerAuth(services.pool, services.tokens)(c, next);
   });
 
   api.get('/', (c) =>
