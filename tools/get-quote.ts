@@ -1,5 +1,6 @@
 /** get_quote: the latest stored daily bar of one symbol, with the change against the previous close. */
 import { z } from 'zod';
+import type { Pool } from '../store/db/pool.js';
 import { defineTool, READ_ONLY, ToolError } from './tool.js';
 
 const input = z.object({
@@ -35,17 +36,40 @@ const output = z.object({
     .describe('change / previous_close as a fraction (0.01 = 1 %); null without a previous bar.'),
 });
 
+type Quote = z.infer<typeof output>;
+
+/**
+ * Quotes answered in the last second, per pool. The bars behind a quote change only when prices
+ * are imported, so a caller asking again within QUOTE_CACHE_MS gets the same answer without a
+ * database round trip; after an import a quote is at most that much behind.
+ */
+export const QUOTE_CACHE_MS = 1_000;
+const MAX_CACHED = 5_000;
+const recent = new WeakMap<Pool, Map<string, { quote: Quote; expires: number }>>();
+
+function remember(pool: Pool, symbol: string, quote: Quote): void {
+  let quotes = recent.get(pool);
+  if (!quotes) {
+    quotes = new Map();
+    recent.set(pool, quotes);
+  }
+  if (quotes.size >= MAX_CACHED) quotes.clear();
+  quotes.set(symbol, { quote, expires: Date.now() + QUOTE_CACHE_MS });
+}
+
 export const getQuote = defineTool({
   name: 'get_quote',
   title: 'Latest quote',
   description:
-    'The latest stored daily bar of one symbol: price (= close), open, high, low, volume, and the change versus the previous close (in currency and as a fraction). Prices are raw (not split/dividend adjusted) in the stated currency (USD). Data are end-of-day bars from our database, not live quotes: always read as_of, the bar date. Use it for "what is X trading at"; use get_bars for history or several days.',
+    'The latest stored daily bar of one symbol: price (= close), open, high, low, volume, and the change versus the previous close (in currency and as a fraction). Prices are raw (not split/dividend adjusted) in the stated currency (USD). Data are end-of-day bars from our database (answers may be up to 1 s old), not live quotes: always read as_of, the bar date. Use it for "what is X trading at"; use get_bars for history or several days.',
   input,
   output,
   writes: false,
   annotations: READ_ONLY,
   async handler({ symbol: raw }, { pool }) {
     const symbol = raw.trim().toUpperCase();
+    const cached = recent.get(pool)?.get(symbol);
+    if (cached && cached.expires > Date.now()) return cached.quote;
     const { rows } = await pool.query<{
       date: string;
       open: string;
@@ -77,7 +101,7 @@ export const getQuote = defineTool({
     }
     const previous = row.previous_close === null ? null : Number(row.previous_close);
     const change = row.change === null ? null : Number(row.change);
-    return {
+    const quote = {
       symbol,
       currency: row.currency ?? 'USD',
       as_of: row.date,
@@ -90,5 +114,7 @@ export const getQuote = defineTool({
       change,
       change_pct: change === null || !previous ? null : change / previous,
     };
+    remember(pool, symbol, quote);
+    return quote;
   },
 });

@@ -5,8 +5,8 @@
  * turns the global audit lock from one holder per entry into one per batch; alone, an entry is
  * written at once, with no timer and no added wait.
  */
-import { inTransaction, type Pool } from '../db/pool.js';
-import { appendAuditEntries, MAX_AUDIT_BATCH } from './audit-log.js';
+import type { Pool } from '../db/pool.js';
+import { appendAuditEntriesAlone, MAX_AUDIT_BATCH } from './audit-log.js';
 import type { AuditInput, AuditRecord } from './types.js';
 
 /** Appends standalone audit entries, batching those that arrive together. */
@@ -29,11 +29,9 @@ export function createAuditBatcher(pool: Pool, maxBatch = 200): AuditBatcher {
 
   const write = async (batch: Waiting[]) => {
     try {
-      const records = await inTransaction(pool, (client) =>
-        appendAuditEntries(
-          client,
-          batch.map((waiting) => waiting.entry),
-        ),
+      const records = await appendAuditEntriesAlone(
+        pool,
+        batch.map((waiting) => waiting.entry),
       );
       for (const [k, waiting] of batch.entries()) waiting.resolve(records[k] as AuditRecord);
     } catch (error) {

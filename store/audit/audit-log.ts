@@ -70,6 +70,29 @@ function jsonText(value: unknown, field: string): string | null {
   return text;
 }
 
+/** The jsonb texts of each entry's before/after, checked before anything is locked. */
+function entryTexts(entries: readonly AuditInput[]) {
+  return entries.map((entry) => ({
+    before: jsonText(entry.before, 'before'),
+    after: jsonText(entry.after, 'after'),
+  }));
+}
+
+/**
+ * Takes the audit lock and reads the chain's last entry in one round trip (`prefix`, e.g.
+ * 'BEGIN;', goes first in the same message). seq arrives as a string (pg's int8 default). Never
+ * select it as seq::text: ORDER BY seq would then sort the text ('9' after '10').
+ */
+async function lockChainEnd(
+  client: PoolClient,
+  prefix: string,
+): Promise<{ seq: string; hash: string }[]> {
+  const results = (await client.query(
+    `${prefix} SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY}); SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`,
+  )) as unknown as { rows: { seq: string; hash: string }[] }[];
+  return (results[results.length - 1] as { rows: { seq: string; hash: string }[] }).rows;
+}
+
 /**
  * Appends one entry and returns it as stored. Call it with the client of the transaction that
  * makes the change it records, so that both commit or neither does; it takes the audit advisory
@@ -95,9 +118,7 @@ export async function appendAuditEntries(
   client: PoolClient,
   entries: readonly AuditInput[],
 ): Promise<AuditRecord[]> {
-  if (entries.length === 0) return [];
-  if (entries.length > MAX_AUDIT_BATCH)
-    throw new Error(`at most ${MAX_AUDIT_BATCH} audit entries at once (got ${entries.length})`);
+  if (!checkBatch(entries)) return [];
   // pg reports the transaction state from its last ReadyForQuery ('I' idle, 'T' in a transaction,
   // 'E' failed). Outside a transaction the lock would end with its own statement.
   const status = (
@@ -106,18 +127,56 @@ export async function appendAuditEntries(
   if (status === 'I')
     throw new Error('appendAudit needs a transaction: call it between BEGIN and COMMIT');
 
-  const texts = entries.map((entry) => ({
-    before: jsonText(entry.before, 'before'),
-    after: jsonText(entry.after, 'after'),
-  }));
-  await client.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
-  // seq arrives as a string (pg's int8 default). Never select it as seq::text: ORDER BY seq would
-  // then sort the text ('9' after '10').
-  const { rows } = await client.query<{ seq: string; hash: string }>(
-    'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
-  );
-  let prevHash = rows[0]?.hash ?? GENESIS_HASH;
-  let seq = rows[0] ? BigInt(rows[0].seq) : 0n;
+  const texts = entryTexts(entries);
+  const rows = await lockChainEnd(client, '');
+  const { records, sql, values } = chainEntries(entries, texts, rows[0]);
+  await client.query(sql, values);
+  return records;
+}
+
+/**
+ * appendAuditEntries in a transaction of its own, in three round trips (BEGIN with the lock and
+ * the read of the chain's end; the INSERT; COMMIT), for entries that record no other change.
+ */
+export async function appendAuditEntriesAlone(
+  pool: Pool,
+  entries: readonly AuditInput[],
+): Promise<AuditRecord[]> {
+  if (!checkBatch(entries)) return [];
+  const texts = entryTexts(entries);
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    const rows = await lockChainEnd(client, 'BEGIN;');
+    const { records, sql, values } = chainEntries(entries, texts, rows[0]);
+    await client.query(sql, values);
+    await client.query('COMMIT');
+    return records;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((failed: Error) => {
+      broken = failed; // a connection that cannot roll back is not given back to the pool
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** False for no entries; throws for more than one INSERT takes. */
+function checkBatch(entries: readonly AuditInput[]): boolean {
+  if (entries.length > MAX_AUDIT_BATCH)
+    throw new Error(`at most ${MAX_AUDIT_BATCH} audit entries at once (got ${entries.length})`);
+  return entries.length > 0;
+}
+
+/** The records the entries become after `last`, and the INSERT that stores them. */
+function chainEntries(
+  entries: readonly AuditInput[],
+  texts: { before: string | null; after: string | null }[],
+  last: { seq: string; hash: string } | undefined,
+): { records: AuditRecord[]; sql: string; values: unknown[] } {
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  let seq = last ? BigInt(last.seq) : 0n;
   // Milliseconds, computed here and inserted as is: the hash covers this exact string, and
   // timestamptz keeps microseconds, so it reads back unchanged.
   const at = new Date().toISOString();
@@ -180,14 +239,11 @@ export async function appendAuditEntries(
   });
   // seq is assigned here, under the lock, rather than by the identity sequence (which would skip
   // numbers on rollback): consecutive seqs are what lets verification tell a deleted entry.
-  await client.query(
-    `INSERT INTO audit_log (seq, at, actor_kind, actor_id, channel, action, entity_kind, entity_id,
+  const sql = `INSERT INTO audit_log (seq, at, actor_kind, actor_id, channel, action, entity_kind, entity_id,
                             before, after, prev_hash, hash)
        OVERRIDING SYSTEM VALUE
-       VALUES ${tuples.join(', ')}`,
-    values,
-  );
-  return records;
+       VALUES ${tuples.join(', ')}`;
+  return { records, sql, values };
 }
 
 /** Why the chain breaks at an entry. */

@@ -72,8 +72,13 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisCo
     maxRetriesPerRequest: 1,
     connectionName: 'countersign',
   };
-  const main = new Redis(url, options);
-  const subscriber = main.duplicate({ connectionName: 'countersign-bus' });
+  // Commands issued in the same tick (many requests checking their rate limit at once) leave in
+  // one write: under load that is one syscall instead of one per command.
+  const main = new Redis(url, { ...options, enableAutoPipelining: true });
+  const subscriber = main.duplicate({
+    connectionName: 'countersign-bus',
+    enableAutoPipelining: false,
+  });
   let firstError: Error | undefined;
   const remember = (error: Error) => {
     firstError ??= error;
