@@ -17,6 +17,7 @@ interface ProposalRecord {
   proposer_kind: Proposal['proposerKind'];
   channel: Proposal['channel'];
   rationale: string;
+  strategy: string | null;
   risk_results: unknown[];
   required_approvals: number;
   cancel_order_id: string | null;
@@ -117,6 +118,7 @@ function toProposal(
     proposerKind: r.proposer_kind,
     channel: r.channel,
     rationale: r.rationale,
+    strategy: r.strategy,
     riskResults: r.risk_results,
     requiredApprovals: r.required_approvals,
     cancelOrderId: r.cancel_order_id,

@@ -80,6 +80,8 @@ export interface OrdersDeps {
 
 const MAX_LEGS = 1000;
 const MAX_EXPIRY_SECONDS = 86_400;
+/** What a proposal's strategy label may be (the proposals.strategy CHECK). */
+export const STRATEGY_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,39}$/;
 
 interface AccountRow {
   id: string;
@@ -439,7 +441,10 @@ export function createOrders(deps: OrdersDeps): Orders {
       accountId: string;
       kind: 'order' | 'basket' | 'cancel';
       hash: string;
-      input: Pick<ProposeInput, 'proposer' | 'channel' | 'rationale' | 'expiresInSeconds'>;
+      input: Pick<
+        ProposeInput,
+        'proposer' | 'channel' | 'rationale' | 'strategy' | 'expiresInSeconds'
+      >;
       risk: unknown[];
       requiredApprovals: number;
       cancelOrderId: string | null;
@@ -454,8 +459,9 @@ export function createOrders(deps: OrdersDeps): Orders {
     const created = now();
     const { rows } = await client.query<{ id: string }>(
       `INSERT INTO proposals (account_id, kind, order_hash, proposed_by, proposer_kind, channel, rationale,
-                              risk_results, required_approvals, cancel_order_id, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+                              risk_results, required_approvals, cancel_order_id, created_at, expires_at,
+                              strategy)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
       [
         values.accountId,
         values.kind,
@@ -469,6 +475,7 @@ export function createOrders(deps: OrdersDeps): Orders {
         values.cancelOrderId,
         created,
         new Date(created.getTime() + expiry * 1000),
+        values.input.strategy ?? null,
       ],
     );
     const id = (rows[0] as { id: string }).id;
@@ -498,6 +505,10 @@ export function createOrders(deps: OrdersDeps): Orders {
 
   async function propose(input: ProposeInput): Promise<Proposal> {
     if (!input || typeof input !== 'object') throw new OrderInputError('no proposal given');
+    if (input.strategy !== undefined && !STRATEGY_PATTERN.test(String(input.strategy)))
+      throw new OrderInputError(
+        `strategy "${String(input.strategy).slice(0, 60)}" is not valid: use 1 to 40 of a-z, 0-9, _ . - starting with a letter or digit, e.g. sma_cross`,
+      );
     const acct = await account(pool, String(input.accountId ?? ''));
     const legs = await checkLegs(acct, input.legs);
     const prices = await deps.prices.latest(legs.map((leg) => leg.symbol));
@@ -548,6 +559,7 @@ export function createOrders(deps: OrdersDeps): Orders {
       proposerKind: input.proposer.kind,
       channel: input.channel,
       rationale: input.rationale ?? '',
+      strategy: input.strategy ?? null,
       riskResults: risk.results,
       requiredApprovals: fourEyes ? 2 : 1,
       cancelOrderId: null,

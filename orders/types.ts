@@ -69,6 +69,8 @@ export interface ProposeInput {
   proposer: { kind: ProposerKind; principalId?: string | null; name?: string };
   channel: ProposalChannel;
   rationale?: string;
+  /** The strategy or idea it follows, for trade_stats: 1-40 of a-z, 0-9, _ . - (not hashed). */
+  strategy?: string;
   /** Default 900 (15 minutes), at most a day. */
   expiresInSeconds?: number;
 }
@@ -84,6 +86,7 @@ export interface Proposal {
   proposerKind: ProposerKind;
   channel: ProposalChannel;
   rationale: string;
+  strategy: string | null;
   riskResults: unknown[];
   requiredApprovals: number;
   cancelOrderId: string | null;

@@ -268,6 +268,7 @@ describe('after a human approves', () => {
       side: 'buy',
       quantity: 20,
       rationale: 'core holding',
+      strategy: 'core',
     });
     const pending = await call(listOrders, { status: 'pending' });
     expect(pending.rows.map((row) => row.proposal_id)).toContain(proposed.id);
@@ -355,21 +356,42 @@ describe('after a human approves', () => {
     expect(ko?.weight).toBeCloseTo((20 * last) / portfolio.equity, 5);
     expect(portfolio.as_of).toBe(close[0]?.date);
 
+    // Only a buy so far: nothing closed, the position is open.
+    const opened = await call(tradeStats, { group_by: 'symbol' });
+    expect(opened).toMatchObject({ fills: 1, trades: 0, win_rate: null, groups: [] });
+    expect(opened.open_positions).toEqual([{ symbol: 'KO', quantity: 20 }]);
+    // The broker reports the position sold two days later (Thursday), 1 USD commission.
+    await db.pool.query(
+      `INSERT INTO fills (order_id, account_id, symbol, side, quantity, price, commission, filled_at)
+       VALUES ($1, 'paper', 'KO', 'sell', 20, 55, 1, '2021-04-22T15:00:00Z')`,
+      [order.id],
+    );
     const bySymbol = await call(tradeStats, { group_by: 'symbol' });
+    expect(bySymbol).toMatchObject({
+      fills: 2,
+      trades: 1,
+      win_rate: 1,
+      pnl: 98,
+      open_positions: [],
+    });
     expect(bySymbol.groups).toEqual([
       {
         key: 'KO',
-        fills: 1,
-        buy_quantity: 20,
-        sell_quantity: 0,
-        buy_notional: 1000,
-        sell_notional: 0,
-        commission: 1,
-        realized_pnl: 0,
+        trades: 1,
+        wins: 1,
+        losses: 0,
+        win_rate: 1,
+        pnl: 98, // (55 − 50) × 20 − 1 − 1
+        average_pnl: 98,
+        best_pnl: 98,
+        worst_pnl: 98,
+        average_holding_days: 2,
       },
     ]);
+    const byStrategy = await call(tradeStats, { group_by: 'strategy' });
+    expect(byStrategy.groups.map((g) => [g.key, g.trades])).toEqual([['core', 1]]);
     const byWeekday = await call(tradeStats, { group_by: 'weekday' });
-    expect(byWeekday.groups.map((g) => [g.key, g.realized_pnl])).toEqual([['2 Tuesday', null]]);
+    expect(byWeekday.groups.map((g) => g.key)).toEqual(['4 Thursday']);
     const byMonth = await call(tradeStats, {
       group_by: 'month',
       start: '2021-04-01',
@@ -377,7 +399,9 @@ describe('after a human approves', () => {
     });
     expect(byMonth.groups.map((g) => g.key)).toEqual(['2021-04']);
     const outside = await call(tradeStats, { start: '2022-01-01' });
-    expect(outside.total_fills).toBe(0);
+    expect(outside.trades).toBe(0);
+    const beforeExit = await call(tradeStats, { end: '2021-04-21' });
+    expect(beforeExit).toMatchObject({ fills: 1, trades: 0 });
 
     // A cancel is itself a proposal: the order is filled here, so the service refuses it.
     const cancel = await toolError(

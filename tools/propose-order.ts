@@ -41,6 +41,15 @@ export const legOutput = z.object({
     .describe('Latest price in USD when proposed (null when none was known)'),
 });
 
+/** The optional strategy label of a proposal, shared by the proposing tools. */
+export const strategyField = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,39}$/, 'use 1 to 40 of a-z, 0-9, _ . - (e.g. sma_cross)')
+  .optional()
+  .describe(
+    'Optional label of the strategy or idea this follows (e.g. "sma_cross", "earnings-drift"): trade_stats groups closed trades by it. 1-40 of a-z, 0-9, _ . -',
+  );
+
 export const proposalOutput = z.object({
   id: z.string().describe('Proposal id (uuid); a human approves this id'),
   status: z
@@ -56,6 +65,7 @@ export const proposalOutput = z.object({
     .int()
     .describe('Human approvals needed (2 above the four-eyes limit)'),
   cancel_order_id: z.string().nullable().describe('For a cancel proposal: the order to cancel'),
+  strategy: z.string().nullable().describe('The strategy label given, for trade_stats'),
   legs: z.array(legOutput).describe('The orders proposed (empty for a cancel)'),
   risk_passed: z.boolean().describe('True when every pre-trade risk check passed'),
   failed_checks: z
@@ -86,6 +96,7 @@ export function describeProposal(proposal: Proposal): z.infer<typeof proposalOut
     expires_at: proposal.expiresAt,
     required_approvals: proposal.requiredApprovals,
     cancel_order_id: proposal.cancelOrderId,
+    strategy: proposal.strategy,
     legs: proposal.legs.map((leg) => ({
       leg: leg.leg,
       symbol: leg.symbol,
@@ -235,6 +246,7 @@ export const proposeOrder = defineTool({
       .min(1)
       .max(2000)
       .describe('Why this order, in a sentence or two; shown to the human who approves it'),
+    strategy: strategyField,
   }),
   output: proposalOutput,
   writes: true,
@@ -258,6 +270,7 @@ export const proposeOrder = defineTool({
         proposer: { kind: 'mcp_client', principalId: context.principal.id },
         channel: 'mcp',
         rationale: input.rationale,
+        strategy: input.strategy,
       });
       return await askToApprove(proposal, context);
     } catch (error) {

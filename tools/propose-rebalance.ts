@@ -1,6 +1,12 @@
 /** propose_rebalance: several orders as ONE pending basket proposal; nothing is placed until a human approves. */
 import { z } from 'zod';
-import { askToApprove, proposalOutput, requireProposeScope, toToolError } from './propose-order.js';
+import {
+  askToApprove,
+  proposalOutput,
+  requireProposeScope,
+  strategyField,
+  toToolError,
+} from './propose-order.js';
 import { defineTool, PROPOSES } from './tool.js';
 
 export const proposeRebalance = defineTool({
@@ -26,6 +32,7 @@ export const proposeRebalance = defineTool({
       .min(1)
       .max(2000)
       .describe('Why this rebalance; shown to the human who approves it'),
+    strategy: strategyField,
   }),
   output: proposalOutput,
   writes: true,
@@ -44,6 +51,7 @@ export const proposeRebalance = defineTool({
         proposer: { kind: 'mcp_client', principalId: context.principal.id },
         channel: 'mcp',
         rationale: input.rationale,
+        strategy: input.strategy,
       });
       return await askToApprove(proposal, context);
     } catch (error) {

@@ -1,107 +1,138 @@
-/** trade_stats: fills grouped by symbol, weekday or month: count, notional, commission, realized P&L. */
+/**
+ * trade_stats: the account's closed trades — fills matched first in, first out per symbol — with
+ * count, wins, win rate, P&L and holding time, grouped by symbol, strategy, exit weekday or month.
+ */
 import { z } from 'zod';
+import { roundTrips, type TradeFill, tripStats } from '../core/metrics/round-trips.js';
 import { defineTool, READ_ONLY, ToolError } from './tool.js';
 
-const KEYS = {
-  symbol: 'symbol',
-  weekday: `to_char(filled_at AT TIME ZONE 'UTC', 'ID FMDay')`,
-  month: `to_char(filled_at AT TIME ZONE 'UTC', 'YYYY-MM')`,
-} as const;
-
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'an ISO date such as 2024-01-31');
+
+const cents = (value: number) => Math.round(value * 100) / 100;
 
 export const tradeStats = defineTool({
   name: 'trade_stats',
   title: 'Trade statistics',
   description:
-    "Statistics of the account's executed trades (fills), grouped by symbol, weekday (UTC, '1 Monday'…'7 Sunday') or month ('YYYY-MM'): number of fills, shares and USD notional bought and sold, commissions, and realized P&L in USD. Realized P&L is only known per symbol (from positions, over all time, not limited to start/end), so it is null for weekday and month. Win rate and average holding time are not computed yet. Use it for \"how have my trades done\"; for one trade use explain_trade. Read-only.",
+    "Statistics of the account's closed trades, from its fills matched first in, first out per symbol: number of trades, wins, losses, win rate, P&L (USD, after commissions of both sides), average, best and worst P&L, and average holding time in days. Grouped by symbol, strategy (the label given when the order was proposed; '(none)' without one), exit weekday (UTC, '1 Monday'…'7 Sunday') or exit month ('YYYY-MM'). start/end select trades by exit date; fills before start still open the positions they close. Open positions are listed, not counted. Use it for \"how have my trades done\" or \"which strategy works\"; for one trade use explain_trade. Read-only.",
   input: z.object({
     account: z.string().min(1).max(40).default('paper').describe("Account id; default 'paper'"),
     group_by: z
-      .enum(['symbol', 'weekday', 'month'])
+      .enum(['symbol', 'strategy', 'weekday', 'month'])
       .default('symbol')
-      .describe("Grouping: symbol, weekday or month; default 'symbol'"),
+      .describe("Grouping: symbol, strategy, weekday or month (of the exit); default 'symbol'"),
     start: isoDate
       .optional()
-      .describe('First day (ISO date, inclusive, UTC); default: the first fill'),
-    end: isoDate.optional().describe('Last day (ISO date, inclusive, UTC); default: today'),
+      .describe('First exit day (ISO date, inclusive, UTC); default: the first trade'),
+    end: isoDate.optional().describe('Last exit day (ISO date, inclusive, UTC); default: today'),
   }),
   output: z.object({
     account: z.string().describe('Account id'),
     currency: z.string().describe('Currency of every amount (USD)'),
     group_by: z.string().describe('The grouping used'),
-    start: z.string().nullable().describe('First day used, or null for all'),
-    end: z.string().nullable().describe('Last day used, or null for all'),
-    total_fills: z.number().int().describe('Fills counted over all groups'),
+    start: z.string().nullable().describe('First exit day used, or null for all'),
+    end: z.string().nullable().describe('Last exit day used, or null for all'),
+    as_of: z
+      .string()
+      .nullable()
+      .describe('ISO time of the latest fill considered; null without fills'),
+    fills: z.number().int().describe('Fills read (up to end)'),
+    trades: z.number().int().describe('Closed trades in the window, over all groups'),
+    win_rate: z
+      .number()
+      .nullable()
+      .describe('Wins / trades over all groups, as a fraction; null without trades'),
+    pnl: z.number().describe('P&L of all closed trades in the window, USD'),
     groups: z
       .array(
         z.object({
-          key: z.string().describe('The symbol, weekday or month'),
-          fills: z.number().int().describe('Number of fills'),
-          buy_quantity: z.number().describe('Shares bought'),
-          sell_quantity: z.number().describe('Shares sold'),
-          buy_notional: z.number().describe('USD spent on buys'),
-          sell_notional: z.number().describe('USD received from sells'),
-          commission: z.number().describe('Commissions in USD'),
-          realized_pnl: z
+          key: z.string().describe('The symbol, strategy, weekday or month'),
+          trades: z.number().int().describe('Closed trades'),
+          wins: z.number().int().describe('Trades with P&L > 0'),
+          losses: z.number().int().describe('Trades with P&L < 0'),
+          win_rate: z.number().describe('wins / trades, as a fraction (0.6 = 60 %)'),
+          pnl: z.number().describe('Total P&L in USD, after commissions'),
+          average_pnl: z.number().describe('P&L per trade in USD'),
+          best_pnl: z.number().describe('Best trade in USD'),
+          worst_pnl: z.number().describe('Worst trade in USD'),
+          average_holding_days: z
             .number()
-            .nullable()
-            .describe('Realized P&L in USD (group_by symbol only, all time)'),
+            .describe('Average time from entry to exit in days (quantity-weighted per trade)'),
         }),
       )
       .describe('One row per group, by key'),
+    open_positions: z
+      .array(
+        z.object({
+          symbol: z.string().describe('Ticker'),
+          quantity: z.number().describe('Shares still open from these fills (negative: short)'),
+        }),
+      )
+      .describe('What the fills leave open at end (not in the statistics)'),
   }),
   writes: false,
   annotations: READ_ONLY,
   async handler(input, context) {
     if (input.start && input.end && input.start > input.end)
-      throw new ToolError(`start ${input.start} is after end ${input.end}`);
-    const key = KEYS[input.group_by];
+      throw new ToolError(`start ${input.start} is after end ${input.end}; give start ≤ end`);
+    const end = input.end?.slice(0, 10) ?? null;
     const { rows } = await context.pool.query<{
-      key: string;
-      fills: number;
-      buy_quantity: string;
-      sell_quantity: string;
-      buy_notional: string;
-      sell_notional: string;
-      commission: string;
-      realized_pnl: string | null;
+      symbol: string;
+      side: 'buy' | 'sell';
+      quantity: number;
+      price: number;
+      commission: number;
+      filled_at: Date;
+      strategy: string | null;
     }>(
-      `SELECT g.*, ${input.group_by === 'symbol' ? 'p.realized_pnl::text' : 'NULL::text'} AS realized_pnl
-         FROM (SELECT ${key} AS key, count(*)::int AS fills,
-                      COALESCE(sum(quantity) FILTER (WHERE side = 'buy'), 0)::text AS buy_quantity,
-                      COALESCE(sum(quantity) FILTER (WHERE side = 'sell'), 0)::text AS sell_quantity,
-                      COALESCE(sum(quantity * price) FILTER (WHERE side = 'buy'), 0)::text AS buy_notional,
-                      COALESCE(sum(quantity * price) FILTER (WHERE side = 'sell'), 0)::text AS sell_notional,
-                      sum(commission)::text AS commission
-                 FROM fills
-                WHERE account_id = $1
-                  AND ($2::date IS NULL OR filled_at >= ($2::date)::timestamp AT TIME ZONE 'UTC')
-                  AND ($3::date IS NULL OR filled_at < ($3::date + 1)::timestamp AT TIME ZONE 'UTC')
-                GROUP BY 1) g
-         LEFT JOIN positions p ON p.account_id = $1 AND p.symbol = g.key
-        ORDER BY g.key`,
-      [input.account, input.start?.slice(0, 10) ?? null, input.end?.slice(0, 10) ?? null],
+      `SELECT f.symbol, f.side, f.quantity::float8 AS quantity, f.price::float8 AS price,
+              f.commission::float8 AS commission, f.filled_at, p.strategy
+         FROM fills f
+         JOIN orders o ON o.id = f.order_id
+         LEFT JOIN proposals p ON p.id = o.proposal_id
+        WHERE f.account_id = $1
+          AND ($2::date IS NULL OR f.filled_at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC')
+        ORDER BY f.filled_at, f.id`,
+      [input.account, end],
     );
-    const groups = rows.map((r) => ({
-      key: r.key,
-      fills: r.fills,
-      buy_quantity: Number(r.buy_quantity),
-      sell_quantity: Number(r.sell_quantity),
-      buy_notional: Number(r.buy_notional),
-      sell_notional: Number(r.sell_notional),
-      commission: Number(r.commission),
-      realized_pnl:
-        input.group_by === 'symbol' ? (r.realized_pnl === null ? 0 : Number(r.realized_pnl)) : null,
+    const fills: TradeFill[] = rows.map((row) => ({
+      symbol: row.symbol,
+      side: row.side,
+      quantity: row.quantity,
+      price: row.price,
+      commission: row.commission,
+      at: row.filled_at,
+      strategy: row.strategy,
     }));
+    const { trips, open } = roundTrips(fills);
+    const from = input.start ? new Date(`${input.start.slice(0, 10)}T00:00:00Z`) : undefined;
+    const inWindow = from ? trips.filter((trip) => trip.exitAt >= from) : trips;
+    const groups = tripStats(inWindow, input.group_by).map((group) => ({
+      key: group.key,
+      trades: group.trades,
+      wins: group.wins,
+      losses: group.losses,
+      win_rate: group.winRate,
+      pnl: cents(group.pnl),
+      average_pnl: cents(group.averagePnl),
+      best_pnl: cents(group.bestPnl),
+      worst_pnl: cents(group.worstPnl),
+      average_holding_days: Math.round(group.averageHoldingDays * 100) / 100,
+    }));
+    const wins = groups.reduce((sum, group) => sum + group.wins, 0);
     return {
       account: input.account,
       currency: 'USD',
       group_by: input.group_by,
       start: input.start ?? null,
       end: input.end ?? null,
-      total_fills: groups.reduce((sum, g) => sum + g.fills, 0),
+      as_of: rows.length > 0 ? (rows[rows.length - 1]?.filled_at.toISOString() ?? null) : null,
+      fills: rows.length,
+      trades: inWindow.length,
+      win_rate: inWindow.length > 0 ? wins / inWindow.length : null,
+      pnl: cents(inWindow.reduce((sum, trip) => sum + trip.pnl, 0)),
       groups,
+      open_positions: open,
     };
   },
 });
