@@ -124,6 +124,13 @@ export async function benchMcp(config: Config, emit: (line: object) => void): Pr
       return client;
     };
     const sessions = [await connect()];
+    const listed = await (sessions[0] as Client).listTools();
+    emit({
+      bench: 'mcp_tools_list',
+      tools: listed.tools.length,
+      bytes: Buffer.byteLength(JSON.stringify(listed)),
+      target_bytes: 30_000,
+    });
 
     // One backtest end to end over HTTP, on a session of its own.
     const client = sessions[0] as Client;

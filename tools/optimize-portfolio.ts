@@ -151,7 +151,7 @@ export const optimizePortfolioTool = defineTool({
   output,
   writes: false,
   annotations: READ_ONLY,
-  async handler(request, { pool, progress }) {
+  async handler(request, { pool, progress, signal }) {
     const symbols = request.symbols.map((symbol) => symbol.trim().toUpperCase());
     const duplicate = symbols.find((symbol, k) => symbols.indexOf(symbol) !== k);
     if (duplicate) throw new ToolError(`symbol ${duplicate} is listed twice`, 'bad_input');
@@ -162,6 +162,7 @@ export const optimizePortfolioTool = defineTool({
         loadSeries(source, { symbols, to: request.end }),
         request.sector_cap === undefined ? Promise.resolve({}) : loadSectors(source, symbols),
       ]);
+      if (signal.aborted) throw new ToolError('the optimization was cancelled', 'unavailable');
       progress(1, 2, 'estimating and optimising');
       const { returns } = buildReturns(series, { end: request.end, lookback: request.lookback });
       const estimated = estimate(returns, {

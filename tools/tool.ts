@@ -67,6 +67,11 @@ export interface Tool<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject
   /** True for tools that change state (they create proposals; none places an order). */
   writes: boolean;
   annotations: ToolAnnotations;
+  /**
+   * Output fields (at any depth) that quote text written by someone else — a proposer's
+   * rationale, a broker's rejection reason: MCP results mark them as data, not instructions.
+   */
+  quotedText?: readonly string[];
   handler(input: z.infer<I>, context: ToolContext): Promise<z.infer<O>>;
 }
 
