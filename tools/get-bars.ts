@@ -1,6 +1,6 @@
 /** get_bars: the daily bars of one symbol over a date range, raw or split/dividend adjusted. */
 import { z } from 'zod';
-import { defineTool, READ_ONLY, ToolError } from './tool.js';
+import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
 /** The most bars one call returns. */
 export const MAX_BARS = 1000;
@@ -9,12 +9,10 @@ export const DEFAULT_BARS = 60;
 
 const input = z.object({
   symbol: z.string().min(1).max(20).describe('Ticker, e.g. "AAPL" (case does not matter).'),
-  start: z.iso
-    .date()
+  start: isoDate()
     .optional()
     .describe('First date, ISO YYYY-MM-DD, inclusive. Omitted: the last `limit` bars up to end.'),
-  end: z.iso
-    .date()
+  end: isoDate()
     .optional()
     .describe('Last date, ISO YYYY-MM-DD, inclusive. Omitted: the latest stored bar.'),
   limit: z

@@ -18,7 +18,7 @@ import {
 } from '../core/portfolio/optimize/index.js';
 import { loadSeries, MissingDataError } from '../store/market-data/load-series.js';
 import { loadSectors } from '../store/market-data/universe.js';
-import { defineTool, READ_ONLY, ToolError } from './tool.js';
+import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
 /** The most symbols one optimization takes. */
 export const MAX_PORTFOLIO_SYMBOLS = 100;
@@ -37,8 +37,7 @@ const input = z.object({
     .describe(
       'min_variance, max_sharpe (default), mean_variance (uses risk_aversion), target_return (needs target_return), target_volatility (needs target_volatility), risk_parity, hrp, inverse_volatility, equal_weight.',
     ),
-  end: z.iso
-    .date()
+  end: isoDate()
     .optional()
     .describe('Last day of the estimation window, ISO YYYY-MM-DD. Omitted: the latest stored bar.'),
   lookback: z

@@ -9,7 +9,7 @@ import { StrategyParamsError } from '../core/strategies/params.js';
 import { optimizeStrategy } from '../store/jobs/optimize-strategy.js';
 import { createThreadRunner } from '../store/jobs/task-runner.js';
 import { loadSeries, MissingDataError } from '../store/market-data/load-series.js';
-import { defineTool, READ_ONLY, ToolError } from './tool.js';
+import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
 const perSymbol = STRATEGIES.filter((s) => s.kind === 'per_symbol').map((s) => s.name) as [
   string,
@@ -43,8 +43,8 @@ const input = z.object({
     .enum(objectives)
     .default('sharpe')
     .describe(`What to maximise: ${objectives.join(', ')}. Default sharpe.`),
-  start: z.iso.date().optional().describe('First bar date, ISO YYYY-MM-DD. Omitted: all history.'),
-  end: z.iso.date().optional().describe('Last bar date, ISO YYYY-MM-DD. Omitted: the latest bar.'),
+  start: isoDate().optional().describe('First bar date, ISO YYYY-MM-DD. Omitted: all history.'),
+  end: isoDate().optional().describe('Last bar date, ISO YYYY-MM-DD. Omitted: the latest bar.'),
   seed: z
     .number()
     .int()

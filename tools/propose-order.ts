@@ -47,7 +47,7 @@ export const strategyField = z
   .regex(/^[a-z0-9][a-z0-9_.-]{0,39}$/, 'use 1 to 40 of a-z, 0-9, _ . - (e.g. sma_cross)')
   .optional()
   .describe(
-    'Optional label of the strategy or idea this follows (e.g. "sma_cross", "earnings-drift"): trade_stats groups closed trades by it. 1-40 of a-z, 0-9, _ . -',
+    'Optional strategy label, e.g. "sma_cross", for trade_stats by strategy (a-z 0-9 _ . -)',
   );
 
 export const proposalOutput = z.object({

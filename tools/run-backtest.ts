@@ -19,7 +19,7 @@ import {
   saveBacktest,
   tradeRecord,
 } from '../store/repos/backtests-repo.js';
-import { defineTool, RECORDS, ToolError, type ToolPrincipal } from './tool.js';
+import { defineTool, isoDate, RECORDS, ToolError, type ToolPrincipal } from './tool.js';
 
 /** The most trades a result lists (the most recent ones). */
 export const MAX_TRADES = 20;
@@ -41,12 +41,10 @@ const input = z.object({
     .describe(
       'Strategy parameters by name (numbers); omitted ones take their defaults, unknown ones are an error.',
     ),
-  start: z.iso
-    .date()
+  start: isoDate()
     .optional()
     .describe('First bar date, ISO YYYY-MM-DD, inclusive. Omitted: the first stored bar.'),
-  end: z.iso
-    .date()
+  end: isoDate()
     .optional()
     .describe('Last bar date, ISO YYYY-MM-DD, inclusive. Omitted: the latest stored bar.'),
   cash: z

@@ -10,7 +10,7 @@ import {
 } from '../core/screening/index.js';
 import { MissingDataError } from '../store/market-data/load-series.js';
 import { loadUniverse } from '../store/market-data/universe.js';
-import { defineTool, READ_ONLY, ToolError } from './tool.js';
+import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
 const defaultWeights = Object.entries(DEFAULT_WEIGHTS)
   .filter(([, weight]) => weight !== 0)
@@ -18,8 +18,7 @@ const defaultWeights = Object.entries(DEFAULT_WEIGHTS)
   .join(', ');
 
 const input = z.object({
-  as_of: z.iso
-    .date()
+  as_of: isoDate()
     .optional()
     .describe(
       'Screen date, ISO YYYY-MM-DD: only bars on or before it are read. Omitted: the latest stored bar date.',

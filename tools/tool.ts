@@ -4,7 +4,7 @@
  * on every field); `writes` marks the tools that change state — the same flag sets the MCP
  * annotations and routes the tool through the approval gate (a write tool only ever proposes).
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Logger } from '../config/logger.js';
 import type { Orders } from '../orders/service.js';
 import type { Pool } from '../store/db/pool.js';
@@ -121,3 +121,21 @@ export const RECORDS: ToolAnnotations = {
   idempotentHint: false,
   openWorldHint: false,
 };
+
+/** True for a real calendar day written YYYY-MM-DD. */
+function calendarDay(text: string): boolean {
+  const day = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === text;
+}
+
+/**
+ * An ISO calendar date (YYYY-MM-DD), checked exactly but listed compactly: zod's z.iso.date()
+ * puts a 250-character pattern in every tool listing, and tools/list is a small model's budget.
+ */
+export function isoDate() {
+  return z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected an ISO date YYYY-MM-DD, e.g. 2021-04-21')
+    .refine(calendarDay, 'not a calendar date (e.g. 2021-02-30); use a real YYYY-MM-DD day')
+    .meta({ format: 'date' });
+}

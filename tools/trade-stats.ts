@@ -4,9 +4,7 @@
  */
 import { z } from 'zod';
 import { roundTrips, type TradeFill, tripStats } from '../core/metrics/round-trips.js';
-import { defineTool, READ_ONLY, ToolError } from './tool.js';
-
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'an ISO date such as 2024-01-31');
+import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
 const cents = (value: number) => Math.round(value * 100) / 100;
 
@@ -14,17 +12,17 @@ export const tradeStats = defineTool({
   name: 'trade_stats',
   title: 'Trade statistics',
   description:
-    "Statistics of the account's closed trades, from its fills matched first in, first out per symbol: number of trades, wins, losses, win rate, P&L (USD, after commissions of both sides), average, best and worst P&L, and average holding time in days. Grouped by symbol, strategy (the label given when the order was proposed; '(none)' without one), exit weekday (UTC, '1 Monday'…'7 Sunday') or exit month ('YYYY-MM'). start/end select trades by exit date; fills before start still open the positions they close. Open positions are listed, not counted. Use it for \"how have my trades done\" or \"which strategy works\"; for one trade use explain_trade. Read-only.",
+    "Closed trades of the account (fills matched first in, first out per symbol): count, wins, losses, win rate, P&L in USD after commissions (total, average, best, worst) and average holding days, grouped by symbol, strategy (the label given when proposed; '(none)' without), exit weekday (UTC, '1 Monday'…) or exit month ('YYYY-MM'). start/end filter by exit date. Open positions are listed apart. For one trade use explain_trade. Read-only.",
   input: z.object({
     account: z.string().min(1).max(40).default('paper').describe("Account id; default 'paper'"),
     group_by: z
       .enum(['symbol', 'strategy', 'weekday', 'month'])
       .default('symbol')
       .describe("Grouping: symbol, strategy, weekday or month (of the exit); default 'symbol'"),
-    start: isoDate
+    start: isoDate()
       .optional()
       .describe('First exit day (ISO date, inclusive, UTC); default: the first trade'),
-    end: isoDate.optional().describe('Last exit day (ISO date, inclusive, UTC); default: today'),
+    end: isoDate().optional().describe('Last exit day (ISO date, inclusive, UTC); default: today'),
   }),
   output: z.object({
     account: z.string().describe('Account id'),
