@@ -20,7 +20,7 @@ import { createKv } from '../store/kv/kv.js';
 import { MemoryBus } from '../store/kv/memory-bus.js';
 import { importPaths } from '../store/market-data/import-paths.js';
 import { SAMPLE_DIR } from '../store/market-data/sample.js';
-import { createApiToken } from '../store/repos/principals-repo.js';
+import { createApiToken } from '../store/repos/api-tokens-repo.js';
 import { createTokenCache } from '../store/repos/token-cache.js';
 import { TOOL_CALL_LIMIT } from '../tools/invoke.js';
 import { freshDatabase } from './fresh-database.js';

@@ -4,18 +4,20 @@
  */
 import type { ApiScope } from '../config/env.js';
 import {
-  ACCOUNT_PATTERN,
   API_SCOPES,
   type ApiTokenInfo,
   apiTokenId,
   createApiToken,
+  listApiTokens,
+  revokeApiToken,
+} from '../store/repos/api-tokens-repo.js';
+import {
+  ACCOUNT_PATTERN,
   findPrincipalByHandle,
   HANDLE_PATTERN,
-  listApiTokens,
   PrincipalInputError,
   ROLES,
   type Role,
-  revokeApiToken,
   rolesFor,
 } from '../store/repos/principals-repo.js';
 import { reportFailure } from './errors.js';

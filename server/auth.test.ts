@@ -11,7 +11,7 @@ import {
   createApiToken,
   envTokenId,
   syncEnvApiTokens,
-} from '../store/repos/principals-repo.js';
+} from '../store/repos/api-tokens-repo.js';
 import { createTokenCache, type TokenCache } from '../store/repos/token-cache.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
 import { createApp } from './app.js';

@@ -6,7 +6,7 @@ import {
   apiTokenId,
   type VerifiedApiToken,
   verifyApiToken,
-} from '../store/repos/principals-repo.js';
+} from '../store/repos/api-tokens-repo.js';
 import type { TokenCache } from '../store/repos/token-cache.js';
 
 /** The caller of an authenticated request: principal, handle, the token's scopes and id. */

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../config/logger.js';
 import { testOrders } from '../orders/test-support.js';
 import { importPaths } from '../store/market-data/import-paths.js';
-import { createApiToken } from '../store/repos/principals-repo.js';
+import { createApiToken } from '../store/repos/api-tokens-repo.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
 import { SAMPLE_DIR } from '../test/helpers/fixtures.js';
 import { type McpRoutes, mcpRoutes } from './mcp-routes.js';

@@ -10,7 +10,7 @@ import { loadConfig } from '../config/env.js';
 import { silentLogger } from '../config/logger.js';
 import { testOrders } from '../orders/test-support.js';
 import { importPaths } from '../store/market-data/import-paths.js';
-import { createApiToken } from '../store/repos/principals-repo.js';
+import { createApiToken } from '../store/repos/api-tokens-repo.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
 import { SAMPLE_DIR } from '../test/helpers/fixtures.js';
 import { invokeTool } from '../tools/invoke.js';

@@ -5,15 +5,17 @@ import {
   apiTokenId,
   createApiToken,
   envTokenId,
-  findPrincipalByHandle,
   hashApiToken,
-  hasRole,
   listApiTokens,
-  PrincipalInputError,
   revokeApiToken,
-  rolesFor,
   syncEnvApiTokens,
   verifyApiToken,
+} from './api-tokens-repo.js';
+import {
+  findPrincipalByHandle,
+  hasRole,
+  PrincipalInputError,
+  rolesFor,
 } from './principals-repo.js';
 
 describe('principals, roles and API tokens', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../config/logger.js';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
-import { apiTokenId, createApiToken, revokeApiToken, syncEnvApiTokens } from './principals-repo.js';
+import { apiTokenId, createApiToken, revokeApiToken, syncEnvApiTokens } from './api-tokens-repo.js';
 import { createTokenCache, type TokenCache } from './token-cache.js';
 
 /** Waits until `check` holds (notifications arrive asynchronously, within milliseconds). */

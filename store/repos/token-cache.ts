@@ -11,7 +11,7 @@
 import pg from 'pg';
 import type { Logger } from '../../config/logger.js';
 import type { Pool } from '../db/pool.js';
-import { hashApiToken, type VerifiedApiToken, verifyApiToken } from './principals-repo.js';
+import { hashApiToken, type VerifiedApiToken, verifyApiToken } from './api-tokens-repo.js';
 
 /** The channel the auth-change triggers notify (migration 20261121000003000). */
 export const AUTH_CHANGED_CHANNEL = 'countersign_auth_changed';

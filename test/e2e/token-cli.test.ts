@@ -8,11 +8,10 @@ import { importPaths } from '../../store/market-data/import-paths.js';
 import {
   apiTokenId,
   envTokenId,
-  findPrincipalByHandle,
   hashApiToken,
-  rolesFor,
   verifyApiToken,
-} from '../../store/repos/principals-repo.js';
+} from '../../store/repos/api-tokens-repo.js';
+import { findPrincipalByHandle, rolesFor } from '../../store/repos/principals-repo.js';
 import { type CliProcess, freePort, runCli, startCli, waitForHealthy } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { SAMPLE_DIR } from '../helpers/fixtures.js';
