@@ -4,16 +4,13 @@
  * gate, as portfolio://{account}). Every route needs a bearer token with the 'read' scope.
  */
 import { Hono } from 'hono';
-import { silentLogger } from '../config/logger.js';
-import type { Orders } from '../orders/service.js';
 import type { Pool } from '../store/db/pool.js';
 import { getPortfolio } from '../tools/get-portfolio.js';
 import { invokeTool } from '../tools/invoke.js';
 import { readBacktest } from '../tools/run-backtest.js';
-import type { ToolPrincipal } from '../tools/tool.js';
 import { type AuthEnv, bearerAuth } from './auth.js';
 import type { ApiServices } from './proposals-routes.js';
-import { TOOL_ERROR_STATUS } from './tools-routes.js';
+import { restToolContext, TOOL_ERROR_STATUS, toolPrincipal } from './tools-routes.js';
 
 /** The resource routes over `services`, the one object start-up fills in (never a copy of it). */
 export function resourcesRoutes(services: ApiServices): Hono<AuthEnv> {
@@ -43,16 +40,10 @@ export function resourcesRoutes(services: ApiServices): Hono<AuthEnv> {
     });
   }
 
-  const principalOf = (principal: AuthEnv['Variables']['principal']): ToolPrincipal => ({
-    id: principal.principalId,
-    handle: principal.handle,
-    scopes: principal.scopes,
-  });
-
   api.get('/backtests/:id', async (c) => {
     const result = await readBacktest(
       services.pool as Pool,
-      principalOf(c.get('principal')),
+      toolPrincipal(c.get('principal')),
       c.req.param('id'),
     );
     if (!result.ok)
@@ -67,16 +58,7 @@ export function resourcesRoutes(services: ApiServices): Hono<AuthEnv> {
     const result = await invokeTool(
       getPortfolio,
       { account: c.req.param('account') },
-      {
-        principal: principalOf(c.get('principal')),
-        pool: services.pool as Pool,
-        orders: services.orders as Orders,
-        logger: services.logger ?? silentLogger(),
-        progress: () => undefined,
-        signal: c.req.raw.signal,
-        now: () => new Date(),
-        limiter: services.limiter,
-      },
+      restToolContext(services, c.get('principal'), c.req.raw.signal),
       'api',
     );
     if (!result.ok)

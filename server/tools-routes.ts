@@ -10,11 +10,34 @@ import type { Orders } from '../orders/service.js';
 import type { Pool } from '../store/db/pool.js';
 import { TOOLS, toolByName } from '../tools/index.js';
 import { type InvokeErrorCode, invokeTool } from '../tools/invoke.js';
-import type { Tool } from '../tools/tool.js';
+import type { Tool, ToolContext, ToolPrincipal } from '../tools/tool.js';
 import { type AuthPrincipal, bearerAuth } from './auth.js';
 import type { ApiServices } from './proposals-routes.js';
 
 /** The HTTP status of each error code a tool call can answer. */
+/** The tool principal of an authenticated request. */
+export function toolPrincipal(principal: AuthPrincipal): ToolPrincipal {
+  return { id: principal.principalId, handle: principal.handle, scopes: principal.scopes };
+}
+
+/** The context of a tool call made over REST by `principal` (no progress: one JSON answer). */
+export function restToolContext(
+  services: ApiServices,
+  principal: AuthPrincipal,
+  signal: AbortSignal,
+): ToolContext {
+  return {
+    principal: toolPrincipal(principal),
+    pool: services.pool as Pool,
+    orders: services.orders as Orders,
+    logger: services.logger ?? silentLogger(),
+    progress: () => undefined,
+    signal,
+    now: () => new Date(),
+    limiter: services.limiter,
+  };
+}
+
 export const TOOL_ERROR_STATUS: Record<InvokeErrorCode, ContentfulStatusCode> = {
   bad_input: 400,
   not_found: 404,
@@ -82,20 +105,7 @@ export function toolsRoutes(
     const result = await invokeTool(
       tool,
       body,
-      {
-        principal: {
-          id: principal.principalId,
-          handle: principal.handle,
-          scopes: principal.scopes,
-        },
-        pool: services.pool as Pool,
-        orders: services.orders as Orders,
-        logger: services.logger ?? silentLogger(),
-        progress: () => undefined,
-        signal: c.req.raw.signal,
-        now: () => new Date(),
-        limiter: services.limiter,
-      },
+      restToolContext(services, principal, c.req.raw.signal),
       'api',
     );
     if (!result.ok)
