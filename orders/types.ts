@@ -139,3 +139,19 @@ export interface OrderRow {
   createdAt: string;
   submittedAt: string | null;
 }
+
+/** A leg as every channel shows it: snake_case, decimals as strings. */
+export function legView(leg: Leg) {
+  return {
+    leg: leg.leg,
+    symbol: leg.symbol,
+    side: leg.side,
+    quantity: leg.quantity,
+    notional: leg.notional,
+    type: leg.type,
+    limit_price: leg.limitPrice,
+    stop_price: leg.stopPrice,
+    time_in_force: leg.timeInForce,
+    reference_price: leg.referencePrice,
+  };
+}

@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import type { Logger } from '../config/logger.js';
 import { ApprovalRefusedError, NotFoundError, OrderInputError } from '../orders/errors.js';
 import type { Orders } from '../orders/service.js';
-import type { Proposal } from '../orders/types.js';
+import { legView, type Proposal } from '../orders/types.js';
 import type { Pool } from '../store/db/pool.js';
 import type { RateLimiter } from '../store/kv/rate-limiter.js';
 import type { TokenCache } from '../store/repos/token-cache.js';
@@ -45,18 +45,7 @@ function view(proposal: Proposal) {
       channel: a.channel,
       at: a.at,
     })),
-    legs: proposal.legs.map((leg) => ({
-      leg: leg.leg,
-      symbol: leg.symbol,
-      side: leg.side,
-      quantity: leg.quantity,
-      notional: leg.notional,
-      type: leg.type,
-      limit_price: leg.limitPrice,
-      stop_price: leg.stopPrice,
-      time_in_force: leg.timeInForce,
-      reference_price: leg.referencePrice,
-    })),
+    legs: proposal.legs.map(legView),
     cancel_order_id: proposal.cancelOrderId,
     risk_results: proposal.riskResults,
     created_at: proposal.createdAt,

@@ -1,7 +1,7 @@
 /** explain_trade: one proposal in full — legs, rationale, risk checks, approvals, orders, fills. */
 import { z } from 'zod';
 import { isUuid } from '../orders/repo.js';
-import type { Proposal } from '../orders/types.js';
+import { legView, type Proposal } from '../orders/types.js';
 import { legOutput, toToolError } from './propose-order.js';
 import { defineTool, READ_ONLY, ToolError } from './tool.js';
 
@@ -157,18 +157,7 @@ export const explainTrade = defineTool({
       decided_at: proposal.decidedAt,
       decision_reason: proposal.decisionReason,
       cancel_order_id: proposal.cancelOrderId,
-      legs: proposal.legs.map((leg) => ({
-        leg: leg.leg,
-        symbol: leg.symbol,
-        side: leg.side,
-        quantity: leg.quantity,
-        notional: leg.notional,
-        type: leg.type,
-        limit_price: leg.limitPrice,
-        stop_price: leg.stopPrice,
-        time_in_force: leg.timeInForce,
-        reference_price: leg.referencePrice,
-      })),
+      legs: proposal.legs.map(legView),
       risk_checks: checks.map((check) => ({
         leg: check.leg ?? null,
         rule: check.rule ?? 'unknown',

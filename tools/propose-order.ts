@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ApprovalRefusedError, NotFoundError, OrderInputError } from '../orders/errors.js';
-import type { Proposal } from '../orders/types.js';
+import { legView, type Proposal } from '../orders/types.js';
 import { defineTool, PROPOSES, type ToolContext, ToolError } from './tool.js';
 
 /** Maps the orders service's domain errors onto ToolError, keeping the message. */
@@ -97,18 +97,7 @@ export function describeProposal(proposal: Proposal): z.infer<typeof proposalOut
     required_approvals: proposal.requiredApprovals,
     cancel_order_id: proposal.cancelOrderId,
     strategy: proposal.strategy,
-    legs: proposal.legs.map((leg) => ({
-      leg: leg.leg,
-      symbol: leg.symbol,
-      side: leg.side,
-      quantity: leg.quantity,
-      notional: leg.notional,
-      type: leg.type,
-      limit_price: leg.limitPrice,
-      stop_price: leg.stopPrice,
-      time_in_force: leg.timeInForce,
-      reference_price: leg.referencePrice,
-    })),
+    legs: proposal.legs.map(legView),
     risk_passed: failed.length === 0,
     failed_checks: failed.map((check) =>
       multi && check.leg !== undefined
