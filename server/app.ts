@@ -1,4 +1,4 @@
-/** The Hono application: routes, metrics, JSON errors. */
+/** The Hono application: request guards, routes, metrics, JSON errors. */
 import { Hono } from 'hono';
 import type { Logger } from '../config/logger.js';
 import { checkHealth, type HealthSources } from './health.js';
@@ -6,6 +6,7 @@ import { mcpRoutes } from './mcp-routes.js';
 import type { Metrics } from './metrics.js';
 import { openApiRoute } from './openapi.js';
 import { type ApiServices, proposalsRoutes } from './proposals-routes.js';
+import { bodyLimitGuard, jsonBodyGuard, requestTargetGuard } from './request-guards.js';
 import { resourcesRoutes } from './resources-routes.js';
 import { toolsRoutes } from './tools-routes.js';
 
@@ -24,7 +25,22 @@ export function createApp(options: {
 }): Hono {
   const { sources, metrics, logger } = options;
   const app = new Hono();
+  // One object shared by every route: start-up fills it in after the routes exist, so a copy
+  // here would answer 503 forever.
+  const api = options.api ?? {};
+  api.logger ??= logger;
   app.use(metrics.middleware);
+  // Before any route: a broken path or query, an oversized body, a body that is not JSON.
+  app.use(requestTargetGuard());
+  app.use(bodyLimitGuard());
+  app.use('/api/*', jsonBodyGuard());
+  // Every bearerAuth below (whichever route mounts it) limits failed authentications with the
+  // limiter start-up put in api.limiters, read per request since it comes later.
+  app.use(async (c, next) => {
+    const limiter = api.limiters?.auth;
+    c.set('authGuard', limiter ? { limiter, logger } : undefined);
+    await next();
+  });
 
   app.get('/health', async (c) => {
     const report = await checkHealth(sources);
@@ -37,10 +53,6 @@ export function createApp(options: {
     });
   });
 
-  // One object shared by every route: start-up fills it in after the routes exist, so a copy
-  // here would answer 503 forever.
-  const api = options.api ?? {};
-  api.logger ??= logger;
   app.route('/api/proposals', proposalsRoutes(api));
   app.route('/api/tools', toolsRoutes(api));
   app.route('/api', resourcesRoutes(api));

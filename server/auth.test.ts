@@ -1,11 +1,15 @@
+/** bearerAuth against the real database: who is admitted, what each refusal says, and failed authentications limited per client address. */
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/env.js';
 import { silentLogger } from '../config/logger.js';
 import { testOrders } from '../orders/test-support.js';
 import { createKv, type Kv } from '../store/kv/kv.js';
+import { MemoryRateLimiter } from '../store/kv/memory-rate-limiter.js';
 import {
   apiTokenId,
   createApiToken,
@@ -15,7 +19,7 @@ import {
 import { createTokenCache, type TokenCache } from '../store/repos/token-cache.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
 import { createApp } from './app.js';
-import { type AuthEnv, bearerAuth } from './auth.js';
+import { type AuthEnv, bearerAuth, clientKey } from './auth.js';
 import { createMetrics } from './metrics.js';
 
 describe('bearerAuth', () => {
@@ -245,5 +249,154 @@ describe('bearerAuth with API_TOKENS tokens, over real HTTP through the app', ()
     expect(text).not.toContain(reader);
     expect((await listTools(proposer)).status).toBe(200);
     expect((await propose(proposer)).status).toBe(403);
+  });
+});
+
+/** GET `url` over a real socket from `localAddress` (any 127.x.y.z is this host on Linux). */
+function get(
+  url: string,
+  authorization: string | undefined,
+  localAddress = '127.0.0.1',
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(
+      url,
+      { localAddress, headers: authorization ? { Authorization: authorization } : {} },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => {
+          text += chunk;
+        });
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: JSON.parse(text),
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+  });
+}
+
+describe('failed authentications are limited per client address', () => {
+  let db: TestDatabase;
+  let token: string;
+  let url: string;
+  let close: () => Promise<void>;
+  const logged: { msg: string; client?: string; retryAfterSeconds?: number }[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    token = await createApiToken(db.pool, { principal: 'erin', scopes: ['read'] });
+    // Three failures in a burst, then one every 0.5 s.
+    const limiter = new MemoryRateLimiter({
+      name: 'auth-failures-test',
+      capacity: 3,
+      refillPerSecond: 2,
+    });
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => logged.push(JSON.parse(line)) },
+    );
+    const app = new Hono<AuthEnv>();
+    app.use('/api/*', bearerAuth(db.pool, undefined, { limiter, logger }));
+    app.get('/api/whoami', (c) => c.json(c.get('principal')));
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/whoami`;
+    close = () => new Promise((resolve) => server.close(() => resolve()));
+  });
+  afterAll(async () => {
+    await close?.();
+    await db?.drop();
+  });
+
+  it('answers 429 with Retry-After once the burst is spent, without checking tokens, and logs it', async () => {
+    // Successes take nothing from the bucket.
+    for (let k = 0; k < 30; k++) expect((await get(url, `Bearer ${token}`)).status).toBe(200);
+    expect((await get(url, undefined)).status).toBe(401);
+    expect((await get(url, 'Bearer abc.def')).status).toBe(401);
+    expect((await get(url, `Bearer cs_${'0'.repeat(16)}_${'A'.repeat(43)}`)).status).toBe(401);
+    for (const authorization of ['Bearer nope', `Bearer ${token}`]) {
+      const refused = await get(url, authorization);
+      expect(refused.status).toBe(429);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.body.error).toBe('rate_limited');
+      expect(refused.body.message).toMatch(
+        /Too many failed authentications from 127\.0\.0\.1: at most 3 in a burst, then one every 0\.5 s\. Retry in 1 s/,
+      );
+      expect(JSON.stringify(refused.body)).not.toContain(token);
+    }
+    expect(
+      logged.some((line) => line.client === '127.0.0.1' && /too many failed/.test(line.msg)),
+    ).toBe(true);
+    // Another address is not refused.
+    expect((await get(url, `Bearer ${token}`, '127.0.0.2')).status).toBe(200);
+    expect((await get(url, 'Bearer nope', '127.0.0.2')).status).toBe(401);
+    // Once a token has come back, the client is heard again.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await get(url, `Bearer ${token}`)).status).toBe(200);
+    expect((await get(url, 'Bearer nope')).status).toBe(401);
+    expect((await get(url, 'Bearer nope')).status).toBe(429);
+  });
+
+  it('keys clients by address, IPv6 ones by their /64', () => {
+    expect(clientKey(undefined)).toBe('unknown');
+    expect(clientKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(clientKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(clientKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8:1:2::9')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:0db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+  });
+});
+
+describe('failed authentications through the app, on routes that pass no limiter themselves', () => {
+  let db: TestDatabase;
+  let kv: Kv;
+  let url: string;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    kv = await createKv({ logger: silentLogger() });
+    const config = loadConfig({ DATABASE_URL: db.url }, '/');
+    const app = createApp({
+      sources: { phase: 'ready', config, startedAt: Date.now() },
+      metrics: createMetrics({ version: '0.1.0', mode: 'external' }),
+      logger: silentLogger(),
+      api: {
+        pool: db.pool,
+        orders: testOrders(db.pool).orders,
+        logger: silentLogger(),
+        limiters: {
+          auth: kv.rateLimiter({
+            name: 'auth-failures-app-test',
+            capacity: 2,
+            refillPerSecond: 0.1,
+          }),
+        },
+      },
+    });
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((resolve) => server.once('listening', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => new Promise((resolve) => server.close(() => resolve()));
+  });
+  afterAll(async () => {
+    await close?.();
+    await kv?.close();
+    await db?.drop();
+  });
+
+  it('shares one bucket across /api/proposals, /api/portfolio and /api/tools', async () => {
+    expect((await get(`${url}/api/proposals`, 'Bearer nope-1')).status).toBe(401);
+    expect((await get(`${url}/api/portfolio/paper`, 'Bearer nope-2')).status).toBe(401);
+    const refused = await get(`${url}/api/tools`, 'Bearer nope-3');
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('10');
+    expect((await get(`${url}/api/proposals`, undefined)).status).toBe(429);
   });
 });

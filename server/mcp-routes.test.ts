@@ -1,7 +1,8 @@
 /**
  * MCP over Streamable HTTP through a real HTTP server and the SDK's client, against a real
- * database: tools listed and called, bearer tokens required, Host checked, sessions bound to their
- * principal, ended by DELETE, expired when idle and capped; propose_order only proposes.
+ * database: tools listed and called, bearer tokens required, Host checked, JSON bodies required,
+ * sessions bound to their principal, ended by DELETE, expired when idle, capped in all (503 with
+ * Retry-After) and per principal (its least recently used ended); propose_order only proposes.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,8 +26,11 @@ let server: http.Server;
 let base: string;
 let alice: string;
 let bob: string;
+let carol: string;
 let main: McpRoutes;
 let small: McpRoutes;
+let capped: McpRoutes;
+let short: McpRoutes;
 const clients: Client[] = [];
 
 /** A connected client for `token` on `route` (/mcp, or /small: the capped, short-lived one). */
@@ -46,7 +50,7 @@ function raw(
   route: string,
   headers: Record<string, string>,
   body?: unknown,
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   const { port } = server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -67,11 +71,15 @@ function raw(
         response.on('data', (chunk) => {
           text += chunk;
         });
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text, headers: response.headers }),
+        );
       },
     );
     request.on('error', reject);
-    request.end(body === undefined ? undefined : JSON.stringify(body));
+    request.end(
+      body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    );
   });
 }
 
@@ -98,12 +106,17 @@ beforeAll(async () => {
     scopes: ['read', 'propose'],
   });
   bob = await createApiToken(db.pool, { principal: 'bob', role: 'trader', scopes: ['read'] });
+  carol = await createApiToken(db.pool, { principal: 'carol', role: 'viewer', scopes: ['read'] });
   const services = { pool: db.pool, orders: t.orders, logger: silentLogger() };
   main = mcpRoutes(services);
   small = mcpRoutes(services, { maxSessions: 1, ttlMs: 300 });
+  capped = mcpRoutes(services);
+  short = mcpRoutes(services, { ttlMs: 150 });
   const app = new Hono();
   app.route('/mcp', main.app);
   app.route('/small', small.app);
+  app.route('/capped', capped.app);
+  app.route('/short', short.app);
   server = createAdaptorServer({ fetch: app.fetch }) as http.Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -113,6 +126,8 @@ afterAll(async () => {
   for (const client of clients) await client.close().catch(() => undefined);
   await main?.close();
   await small?.close();
+  await capped?.close();
+  await short?.close();
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
   await db?.drop();
@@ -211,6 +226,8 @@ describe('MCP over Streamable HTTP', () => {
     const refused = await raw('POST', '/small', { Authorization: `Bearer ${alice}` }, INITIALIZE);
     expect(refused.status).toBe(503);
     expect(JSON.parse(refused.text).error.message).toMatch(/Too many MCP sessions: 1/);
+    // The one session expires 300 ms after its last use: retry in about a second.
+    expect(refused.headers['retry-after']).toBe('1');
     await client.listTools();
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(small.sessionCount()).toBe(0);
@@ -224,6 +241,87 @@ describe('MCP over Streamable HTTP', () => {
     // The slot is free again.
     const again = await connect(alice, '/small');
     expect(again.sessionId).not.toBe(sessionId);
+  });
+
+  it('caps sessions per principal: 75 initializes from one token leave its 10 most recently used', async () => {
+    const open = async (token: string) => {
+      const response = await raw(
+        'POST',
+        '/capped',
+        { Authorization: `Bearer ${token}` },
+        INITIALIZE,
+      );
+      expect(response.status).toBe(200);
+      return response.headers['mcp-session-id'] as string;
+    };
+    const list = (token: string, sessionId: string) =>
+      raw(
+        'POST',
+        '/capped',
+        { Authorization: `Bearer ${token}`, 'mcp-session-id': sessionId },
+        LIST,
+      );
+    const ids: string[] = [];
+    for (let k = 0; k < 75; k++) ids.push(await open(carol));
+    const { rows } = await db.pool.query<{ id: string }>(
+      "SELECT id FROM principals WHERE handle = 'carol'",
+    );
+    const carolId = rows[0]?.id as string;
+    expect(capped.sessionCount(carolId)).toBe(10);
+    expect(capped.sessionCount()).toBe(10);
+    // The oldest were ended: 404, as for any ended session; the newest ten still answer.
+    for (const id of [ids[0], ids[30], ids[64]])
+      expect((await list(carol, id as string)).status).toBe(404);
+    for (const id of ids.slice(65)) expect((await list(carol, id)).status).toBe(200);
+    // Least recently used, not oldest opened: ids[65] was just used after ids[66].
+    expect((await list(carol, ids[65] as string)).status).toBe(200);
+    await open(carol);
+    expect((await list(carol, ids[66] as string)).status).toBe(404);
+    expect((await list(carol, ids[65] as string)).status).toBe(200);
+    expect(capped.sessionCount(carolId)).toBe(10);
+    // Another principal is not crowded out.
+    const bobSession = await open(bob);
+    expect((await list(bob, bobSession)).status).toBe(200);
+    expect(capped.sessionCount()).toBe(11);
+  });
+
+  it('refuses a POST whose body is not JSON with 415, with or without a session', async () => {
+    const init = await raw(
+      'POST',
+      '/mcp',
+      { Authorization: `Bearer ${alice}`, 'Content-Type': 'text/plain' },
+      'hello',
+    );
+    expect(init.status).toBe(415);
+    expect(JSON.parse(init.text).error.message).toMatch(
+      /Content-Type must be application\/json; got "text\/plain"/,
+    );
+    const asText = await raw(
+      'POST',
+      '/mcp',
+      { Authorization: `Bearer ${alice}`, 'Content-Type': 'text/plain' },
+      INITIALIZE,
+    );
+    expect(asText.status).toBe(415);
+    const { sessionId } = await connect(alice);
+    const inSession = await raw(
+      'POST',
+      '/mcp',
+      {
+        Authorization: `Bearer ${alice}`,
+        'mcp-session-id': sessionId,
+        'Content-Type': 'text/plain',
+      },
+      LIST,
+    );
+    expect(inSession.status).toBe(415);
+  });
+
+  it('rejects caps that are not whole numbers from 1 up, naming the value', () => {
+    expect(() => mcpRoutes({}, { maxSessionsPerPrincipal: 0 })).toThrow(
+      /maxSessionsPerPrincipal of the MCP sessions must be a whole number from 1 up; got 0/,
+    );
+    expect(() => mcpRoutes({}, { ttlMs: 1.5 })).toThrow(/ttlMs .* got 1.5/);
   });
 
   it('propose_order over HTTP leaves the proposal pending; read-only tokens cannot propose', async () => {
@@ -263,6 +361,34 @@ describe('progress and cancellation over HTTP', () => {
     for (let k = 1; k < seen.length; k++)
       expect(seen[k]?.progress).toBeGreaterThan(seen[k - 1]?.progress as number);
   });
+
+  it('does not expire a session while one of its calls is still being answered', async () => {
+    const { client } = await connect(alice, '/short');
+    const controller = new AbortController();
+    let finished = false;
+    const call = client
+      .callTool(
+        {
+          name: 'optimize_strategy',
+          arguments: { strategy: 'macd_trend', symbols: ['KO'], method: 'random', trials: 2000 },
+        },
+        undefined,
+        { signal: controller.signal, resetTimeoutOnProgress: true, onprogress: () => undefined },
+      )
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => {
+        finished = true;
+      });
+    // Four TTLs and more than one sweep with no other request: idle by the clock, but busy.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(finished, 'the call ended too soon to show anything').toBe(false);
+    expect(short.sessionCount()).toBe(1);
+    controller.abort('done');
+    await call;
+  }, 30_000);
 
   it('cancels optimize_strategy when the client aborts: the server stops and audits it as cancelled', async () => {
     const { client } = await connect(alice);

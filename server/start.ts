@@ -17,6 +17,7 @@ import { TOOL_CALL_LIMIT } from '../tools/invoke.js';
 import { createApp } from './app.js';
 import { formatBanner } from './banner.js';
 import type { HealthSources } from './health.js';
+import { AUTH_FAILURE_LIMIT, DECISION_LIMIT, type HttpLimiters } from './http-limits.js';
 import { createMetrics } from './metrics.js';
 import type { ApiServices } from './proposals-routes.js';
 
@@ -134,6 +135,11 @@ export async function startServer(options: {
     api.pool = database.pool;
     api.orders = orders.orders;
     api.limiter = kv.rateLimiter(TOOL_CALL_LIMIT);
+    const limiters: HttpLimiters = {
+      auth: kv.rateLimiter(AUTH_FAILURE_LIMIT),
+      decisions: kv.rateLimiter(DECISION_LIMIT),
+    };
+    api.limiters = limiters;
     const tokens = await createTokenCache(database.pool, { logger });
     closers.push(() => tokens.close());
     api.tokens = tokens;

@@ -1,13 +1,15 @@
 /**
  * /api/tools and /api/openapi.json through app.request against the real database: a tool call
  * with a token, 401 without one, 404 for an unknown tool, 400 with a message for bad input, 403
- * for a write tool on a read-only token, and an OpenAPI 3.1 document with a path per tool.
+ * for a write tool on a read-only token, 429 with Retry-After past the per-principal limit, and an
+ * OpenAPI 3.1 document with a path per tool.
  */
 import path from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../config/logger.js';
 import { testOrders } from '../orders/test-support.js';
+import { MemoryRateLimiter } from '../store/kv/memory-rate-limiter.js';
 import { importPaths } from '../store/market-data/import-paths.js';
 import { createApiToken } from '../store/repos/api-tokens-repo.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
@@ -18,6 +20,7 @@ import { toolsRoutes } from './tools-routes.js';
 
 let db: TestDatabase;
 let app: Hono;
+let limited: Hono;
 let readToken: string;
 let proposeToken: string;
 
@@ -35,6 +38,17 @@ beforeAll(async () => {
   app = new Hono();
   app.route('/api/tools', toolsRoutes({ pool: db.pool, orders: t.orders, logger: silentLogger() }));
   app.route('/api', openApiRoute());
+  // One call in a burst, then one every 4 s.
+  const limiter = new MemoryRateLimiter({
+    name: 'tool-calls-test',
+    capacity: 1,
+    refillPerSecond: 0.25,
+  });
+  limited = new Hono();
+  limited.route(
+    '/api/tools',
+    toolsRoutes({ pool: db.pool, orders: t.orders, logger: silentLogger(), limiter }),
+  );
 });
 
 afterAll(async () => {
@@ -112,6 +126,20 @@ describe('/api/tools', () => {
     expect(output.status).toBe('pending');
     const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM orders');
     expect(rows[0]).toEqual({ n: 0 });
+  });
+
+  it('answers 429 rate_limited with Retry-After in whole seconds past the per-principal limit', async () => {
+    const once = () =>
+      limited.request('/api/tools/get_quote', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${readToken}` },
+        body: JSON.stringify({ symbol: 'KO' }),
+      });
+    expect((await once()).status).toBe(200);
+    const refused = await once();
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: 'rate_limited' });
+    expect(refused.headers.get('Retry-After')).toBe('4');
   });
 
   it('GET /api/tools lists every tool', async () => {

@@ -2,6 +2,7 @@
  * REST for the tool registry, mounted at /api/tools: `GET /` lists the tools, `POST /:name` runs
  * one with a JSON body through the same gate as MCP (tools/invoke.ts: scopes, validation, audit).
  * Every route needs a bearer token; a write tool needs the 'propose' scope and only proposes.
+ * A call the per-principal limiter refuses answers 429 with Retry-After.
  */
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -12,12 +13,17 @@ import { TOOLS, toolByName } from '../tools/index.js';
 import { type InvokeErrorCode, invokeTool } from '../tools/invoke.js';
 import type { Tool, ToolContext, ToolPrincipal } from '../tools/tool.js';
 import { type AuthPrincipal, bearerAuth } from './auth.js';
+import { policyRetryAfterSeconds } from './http-limits.js';
 import type { ApiServices } from './proposals-routes.js';
 
-/** The HTTP status of each error code a tool call can answer. */
 /** The tool principal of an authenticated request. */
 export function toolPrincipal(principal: AuthPrincipal): ToolPrincipal {
-  return { id: principal.principalId, handle: principal.handle, scopes: principal.scopes };
+  return {
+    id: principal.principalId,
+    handle: principal.handle,
+    scopes: principal.scopes,
+    credential: { kind: 'api_token', tokenId: principal.tokenId },
+  };
 }
 
 /** The context of a tool call made over REST by `principal` (no progress: one JSON answer). */
@@ -38,6 +44,7 @@ export function restToolContext(
   };
 }
 
+/** The HTTP status of each error code a tool call can answer. */
 export const TOOL_ERROR_STATUS: Record<InvokeErrorCode, ContentfulStatusCode> = {
   bad_input: 400,
   not_found: 404,
@@ -112,6 +119,14 @@ export function toolsRoutes(
       return c.json(
         { error: result.code, message: result.message },
         TOOL_ERROR_STATUS[result.code],
+        // The gate answers only a message; one token's refill time bounds the wait for one call.
+        result.code === 'rate_limited'
+          ? {
+              'Retry-After': String(
+                policyRetryAfterSeconds(services.limiter?.policy ?? { refillPerSecond: 1 }),
+              ),
+            }
+          : undefined,
       );
     return c.json({ output: result.output });
   });
