@@ -67,7 +67,11 @@ describe('loadConfig', () => {
     ['SLACK_BOT_TOKEN', 'xoxp-123', 'starting with xoxb-'],
     ['TELEGRAM_WEBHOOK_SECRET', 'has spaces in it', '1 to 256 characters'],
     ['API_TOKENS', 'alice:short', 'comma-separated name:token[:scopes]'],
-    ['API_TOKENS', 'alice:aaaaaaaaaaaaaaaaaaaaaaaaaaaa:admin', 'scopes read and/or propose'],
+    [
+      'API_TOKENS',
+      'alice:aaaaaaaaaaaaaaaaaaaaaaaaaaaa:admin',
+      'scopes read, propose and/or approve',
+    ],
   ])(
     '%s=%j stops start-up naming the variable, the value and the valid form',
     (name, value, form) => {

@@ -156,7 +156,7 @@ export const VARIABLES = {
   },
   API_TOKENS: {
     schema: text((value) => value.split(',').every((entry) => parseApiToken(entry) !== undefined)),
-    form: 'comma-separated name:token[:scopes] entries; name is 1-40 of a-z 0-9 _ -, token at least 24 of A-Z a-z 0-9 . _ ~ -, scopes read and/or propose joined by + (default read), e.g. alice:s3cr3t-token-of-24-chars-x:read+propose',
+    form: 'comma-separated name:token[:scopes] entries; name is 1-40 of a-z 0-9 _ -, token at least 24 of A-Z a-z 0-9 . _ ~ -, scopes read, propose and/or approve joined by + (default read; approve lets the token decide on proposals and is never a default), e.g. alice:s3cr3t-token-of-24-chars-x:read+propose',
     doc: 'Bearer tokens for the REST API and MCP over HTTP, each bound to a principal and scopes.',
     secret: true,
   },
@@ -177,7 +177,8 @@ export const VARIABLES = {
 /** The name of one environment variable Countersign reads. */
 export type VariableName = keyof typeof VARIABLES;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-export type ApiScope = 'read' | 'propose';
+/** read: read tools; propose: write tools (which only propose); approve: decide on proposals (approve, reject). */
+export type ApiScope = 'read' | 'propose' | 'approve';
 
 /** A bearer token from API_TOKENS, bound to a principal name and its scopes. */
 export interface ApiToken {
@@ -189,7 +190,7 @@ export interface ApiToken {
 /** Parses one `name:token[:scope+scope]` entry of API_TOKENS; undefined when malformed. */
 export function parseApiToken(entry: string): ApiToken | undefined {
   const match =
-    /^([a-z0-9_-]{1,40}):([A-Za-z0-9._~-]{24,})(?::((?:read|propose)(?:\+(?:read|propose))*))?$/.exec(
+    /^([a-z0-9_-]{1,40}):([A-Za-z0-9._~-]{24,})(?::((?:read|propose|approve)(?:\+(?:read|propose|approve))*))?$/.exec(
       entry.trim(),
     );
   if (!match?.[1] || !match[2]) return undefined;

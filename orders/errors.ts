@@ -8,6 +8,21 @@ export class OrderInputError extends RangeError {
   }
 }
 
+/**
+ * The principal holds no role on the account that allows this (a viewer proposing, a trader of
+ * another account reading). `role` is what would have allowed it. Nothing was written.
+ */
+export class AccessDeniedError extends Error {
+  constructor(
+    message: string,
+    readonly accountId: string,
+    readonly role: string,
+  ) {
+    super(message);
+    this.name = 'AccessDeniedError';
+  }
+}
+
 /** No proposal (or order) with that id. */
 export class NotFoundError extends Error {
   constructor(message: string) {
@@ -33,7 +48,10 @@ export class ApprovalRefusedError extends Error {
       | 'price_drift'
       | 'no_price'
       | 'risk'
-      | 'bad_channel',
+      | 'bad_channel'
+      | 'scope_missing'
+      | 'channel_disabled'
+      | 'proposer_cannot_approve',
     message: string,
   ) {
     super(message);

@@ -3,7 +3,7 @@
  * (or to the account, or to what a cancel targets) gives another hash, so an approval of one
  * order can never be spent on another.
  */
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { canonicalJson } from '../core/canonical-json.js';
 import { Dec } from '../core/decimal.js';
 import type { Leg } from './types.js';
@@ -46,4 +46,26 @@ export function orderHash(input: {
 /** The broker's idempotency key for one leg: the same proposal and leg always give the same id. */
 export function clientOrderId(proposalId: string, leg: number): string {
   return `cs-${proposalId}-${leg}`;
+}
+
+/** How many hex digits of the hash every channel shows beside an order (48 bits). */
+export const SHORT_HASH_LENGTH = 12;
+
+/** The short form of an order hash that channels display: its first 12 hex digits. */
+export function shortHash(hash: string): string {
+  return hash.slice(0, SHORT_HASH_LENGTH);
+}
+
+/**
+ * True when `shown` — what a channel sent back as the hash the person saw — is `stored` (a
+ * 64-hex-digit SHA-256) in full or in its short form, compared in constant time. Anything that is
+ * not a string of exactly one of those lengths is false: there is no default to fall back on.
+ */
+export function hashMatches(shown: unknown, stored: string): boolean {
+  if (typeof shown !== 'string') return false;
+  const given = shown.trim().toLowerCase();
+  const expected =
+    given.length === SHORT_HASH_LENGTH ? shortHash(stored) : given.length === 64 ? stored : null;
+  if (expected === null || expected.length !== given.length) return false;
+  return timingSafeEqual(Buffer.from(given, 'utf8'), Buffer.from(expected, 'utf8'));
 }

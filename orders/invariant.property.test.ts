@@ -1,23 +1,29 @@
 /**
  * The approval invariant as a property (fast-check) over the real PostgreSQL: random interleavings
- * of proposals, approvals by approvers and by people who are not, approvals with stale or forged
- * hashes or through non-human channels, rejections, tampering with stored orders, the clock
- * passing expiry, price moves, broker outages and process restarts never produce a broker order
- * without a matching, valid human approval, and never two orders for one proposal leg.
+ * of proposals (by an agent or by principals), approvals by approvers and by people who are not,
+ * approvals with stale, forged or short hashes, through non-human channels, with bearer tokens
+ * with and without the 'approve' scope (revoked, someone else's, none at all), through MCP
+ * elicitation while the account allows it or not, by the proposer under four-eyes, rejections,
+ * tampering with stored orders, the clock passing expiry, price moves, broker outages and process
+ * restarts never produce a broker order without a matching, valid human approval, never accept
+ * an approval the rules forbid, and never send two orders for one proposal leg.
  */
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { importPaths } from '../store/market-data/import-paths.js';
+import { apiTokenId, createApiToken, revokeApiToken } from '../store/repos/api-tokens-repo.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
 import { SAMPLE_DIR } from '../test/helpers/fixtures.js';
-import { orderHash } from './hash.js';
+import { orderHash, shortHash } from './hash.js';
 import { loadProposal } from './repo.js';
 import { addPrincipal, testOrders } from './test-support.js';
-import type { ApprovalChannel, Proposal } from './types.js';
+import type { ApprovalChannel, DecisionCredential, Proposal } from './types.js';
 
 let db: TestDatabase;
 const people: Record<string, string> = {};
+/** Per person: a live token with the approve scope, a live one without, a revoked one with it. */
+const tokens: Record<string, { approve: string; plain: string; revoked: string }> = {};
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -33,7 +39,10 @@ beforeAll(async () => {
   await db.pool.query(
     "INSERT INTO accounts (id, name, kind, broker) VALUES ('other', 'Other', 'paper', 'paper') ON CONFLICT DO NOTHING",
   );
-  people.ann = await addPrincipal(db.pool, 'ann', [{ role: 'approver', account: 'paper' }]);
+  people.ann = await addPrincipal(db.pool, 'ann', [
+    { role: 'approver', account: 'paper' },
+    { role: 'trader', account: 'paper' },
+  ]);
   people.ben = await addPrincipal(db.pool, 'ben', [{ role: 'approver', account: null }]);
   people.vic = await addPrincipal(db.pool, 'vic', [
     { role: 'viewer', account: 'paper' },
@@ -41,21 +50,81 @@ beforeAll(async () => {
   ]);
   people.oz = await addPrincipal(db.pool, 'oz', [{ role: 'approver', account: 'other' }]);
   people.ghost = '00000000-0000-4000-8000-000000000000';
+  for (const handle of ['ann', 'ben', 'vic', 'oz']) {
+    const make = async (scopes: ('read' | 'propose' | 'approve')[]) =>
+      apiTokenId(await createApiToken(db.pool, { principal: handle, scopes })) as string;
+    const revoked = await make(['read', 'propose', 'approve']);
+    await revokeApiToken(db.pool, revoked, 'test');
+    tokens[handle] = {
+      approve: await make(['read', 'propose', 'approve']),
+      plain: await make(['read', 'propose']),
+      revoked,
+    };
+  }
+  tokens.ghost = {
+    approve: 'ffffffffffffffff',
+    plain: 'eeeeeeeeeeeeeeee',
+    revoked: 'dddddddddddddddd',
+  };
 });
+
+/** How an approval step authenticates: nothing, the local OS user, or one of these tokens. */
+type CredentialChoice = 'none' | 'local' | 'own_approve' | 'own_plain' | 'own_revoked' | 'others';
+
+function credentialFor(choice: CredentialChoice, who: string): DecisionCredential | undefined {
+  const own = tokens[who] as { approve: string; plain: string; revoked: string };
+  switch (choice) {
+    case 'none':
+      return undefined;
+    case 'local':
+      return { kind: 'local' };
+    case 'own_approve':
+      return { kind: 'api_token', tokenId: own.approve };
+    case 'own_plain':
+      return { kind: 'api_token', tokenId: own.plain };
+    case 'own_revoked':
+      return { kind: 'api_token', tokenId: own.revoked };
+    case 'others':
+      return {
+        kind: 'api_token',
+        tokenId: (tokens[who === 'ann' ? 'ben' : 'ann'] as { approve: string }).approve,
+      };
+  }
+}
+
+/** What the rules say about this approval before the order's own checks: may it be accepted? */
+function credentialAllows(
+  channel: string,
+  choice: CredentialChoice,
+  elicitationAllowed: boolean,
+): boolean {
+  if (channel === 'api') return choice === 'own_approve';
+  if (channel === 'mcp_elicitation')
+    return elicitationAllowed && (choice === 'own_approve' || choice === 'local');
+  return true;
+}
 
 afterAll(async () => {
   await db.drop();
 });
 
 type Command =
-  | { kind: 'propose'; quantity: number; symbol: 'AAPL' | 'KO'; legs: 1 | 2 }
+  | {
+      kind: 'propose';
+      quantity: number;
+      symbol: 'AAPL' | 'KO';
+      legs: 1 | 2;
+      by: 'agent' | 'ann' | 'vic';
+    }
   | {
       kind: 'approve';
       target: number;
       who: string;
-      hash: 'shown' | 'other' | 'forged';
+      hash: 'shown' | 'short' | 'other' | 'forged' | 'missing';
       channel: ApprovalChannel | 'mcp';
+      credential: CredentialChoice;
     }
+  | { kind: 'elicitation'; allowed: boolean }
   | { kind: 'reject'; target: number; who: string }
   | { kind: 'tamper'; target: number }
   | { kind: 'clock'; minutes: number }
@@ -73,6 +142,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       quantity: fc.integer({ min: 1, max: 300 }),
       symbol: fc.constantFrom('AAPL' as const, 'KO' as const),
       legs: fc.constantFrom(1 as const, 2 as const),
+      by: fc.constantFrom('agent' as const, 'agent' as const, 'ann' as const, 'vic' as const),
     }),
   },
   {
@@ -81,9 +151,11 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('approve' as const),
       target: fc.nat(),
-      who: fc.constantFrom('ann', 'ben'),
-      hash: fc.constant('shown' as const),
+      // 'proposer': whoever proposed the target (ann when an agent did).
+      who: fc.constantFrom('ann', 'ben', 'proposer'),
+      hash: fc.constantFrom('shown' as const, 'short' as const),
       channel: fc.constantFrom<ApprovalChannel | 'mcp'>('cli', 'api', 'slack'),
+      credential: fc.constantFrom<CredentialChoice>('own_approve', 'local'),
     }),
   },
   {
@@ -95,8 +167,10 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       hash: fc.constantFrom(
         'shown' as const,
         'shown' as const,
+        'short' as const,
         'other' as const,
         'forged' as const,
+        'missing' as const,
       ),
       channel: fc.constantFrom<ApprovalChannel | 'mcp'>(
         'cli',
@@ -105,7 +179,38 @@ const command: fc.Arbitrary<Command> = fc.oneof(
         'mcp_elicitation',
         'mcp',
       ),
+      credential: fc.constantFrom<CredentialChoice>(
+        'none',
+        'local',
+        'own_approve',
+        'own_plain',
+        'own_revoked',
+        'others',
+      ),
     }),
+  },
+  {
+    // An approver through a channel where the credential decides: the right hash, any credential.
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('approve' as const),
+      target: fc.nat(),
+      who: fc.constantFrom('ann', 'ben'),
+      hash: fc.constant('shown' as const),
+      channel: fc.constantFrom<ApprovalChannel | 'mcp'>('api', 'mcp_elicitation'),
+      credential: fc.constantFrom<CredentialChoice>(
+        'none',
+        'local',
+        'own_approve',
+        'own_plain',
+        'own_revoked',
+        'others',
+      ),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('elicitation' as const), allowed: fc.boolean() }),
   },
   {
     weight: 1,
@@ -179,6 +284,9 @@ async function checkInvariant(
     expect(new Set(rows.map((r) => r.principal_id)).size).toBeGreaterThanOrEqual(
       proposal.requiredApprovals,
     );
+    // Under four-eyes, the approvers are principals other than the proposer.
+    if (proposal.requiredApprovals > 1)
+      for (const row of rows) expect(row.principal_id).not.toBe(proposal.proposedBy);
     for (const row of rows) {
       expect(row.approver).toBe(true);
       expect(row.order_hash).toBe(proposal.orderHash);
@@ -204,11 +312,18 @@ it('no interleaving sends an order without a valid human approval, or sends one 
   // Guards against a vacuous pass: the runs must both send orders and refuse approvals.
   let sent = 0;
   let refused = 0;
+  let accepted = 0;
+  let runs = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 14 }), async (commands) => {
       const t = testOrders(db.pool);
       t.prices.set('AAPL', '130');
       t.prices.set('KO', '50');
+      // Half the runs start with MCP elicitation switched off for the account.
+      let elicitation = runs++ % 2 === 0;
+      await db.pool.query("UPDATE accounts SET allow_elicitation = $1 WHERE id = 'paper'", [
+        elicitation,
+      ]);
       let orders = t.orders;
       const proposals: Proposal[] = [];
       const pick = (n: number) =>
@@ -228,12 +343,21 @@ it('no interleaving sends an order without a valid human approval, or sends one 
                 await orders.propose({
                   accountId: 'paper',
                   legs,
-                  proposer: { kind: 'agent', name: 'fuzz' },
+                  proposer:
+                    step.by === 'agent'
+                      ? { kind: 'agent', name: 'fuzz' }
+                      : { kind: 'principal', principalId: people[step.by] as string },
                   channel: 'mcp',
                 }),
               );
               break;
             }
+            case 'elicitation':
+              await db.pool.query("UPDATE accounts SET allow_elicitation = $1 WHERE id = 'paper'", [
+                step.allowed,
+              ]);
+              elicitation = step.allowed;
+              break;
             case 'approve': {
               const target = pick(step.target);
               if (!target) break;
@@ -241,16 +365,33 @@ it('no interleaving sends an order without a valid human approval, or sends one 
               const hash =
                 step.hash === 'shown'
                   ? target.orderHash
-                  : step.hash === 'other'
-                    ? (other?.orderHash ?? 'f'.repeat(64))
-                    : 'e'.repeat(64);
+                  : step.hash === 'short'
+                    ? shortHash(target.orderHash)
+                    : step.hash === 'other'
+                      ? (other?.orderHash ?? 'f'.repeat(64))
+                      : step.hash === 'missing'
+                        ? (undefined as unknown as string)
+                        : 'e'.repeat(64);
+              const who =
+                step.who === 'proposer'
+                  ? (Object.keys(people).find((name) => people[name] === target.proposedBy) ??
+                    'ann')
+                  : step.who;
+              const credential = credentialFor(step.credential, who);
               await orders.approve({
                 proposalId: target.id,
-                principalId: people[step.who] as string,
+                principalId: people[who] as string,
                 channel: step.channel as ApprovalChannel,
                 orderHash: hash,
                 evidence: { fuzz: true },
+                ...(credential ? { credential } : {}),
               });
+              // Accepted: the rules must allow exactly this approval.
+              accepted += 1;
+              expect(credentialAllows(step.channel, step.credential, elicitation)).toBe(true);
+              expect(['shown', 'short']).toContain(step.hash);
+              expect(['ann', 'ben']).toContain(who);
+              if (target.requiredApprovals > 1) expect(target.proposedBy).not.toBe(people[who]);
               break;
             }
             case 'reject': {
@@ -326,8 +467,9 @@ it('no interleaving sends an order without a valid human approval, or sends one 
           );
       }
     }),
-    { numRuns: 100, seed: 20261121 },
+    { numRuns: 150, seed: 20261121 },
   );
   expect(sent).toBeGreaterThan(20);
   expect(refused).toBeGreaterThan(50);
+  expect(accepted).toBeGreaterThan(20);
 }, 120_000);

@@ -190,13 +190,19 @@ export async function loadProposal(
 /** Proposals, newest first, optionally by status and account. */
 export async function listProposals(
   db: Queryable,
-  filter: { status?: string; accountId?: string; limit?: number },
+  filter: { status?: string; accountId?: string; accountIds?: string[]; limit?: number },
 ): Promise<Proposal[]> {
   const { rows } = await db.query<ProposalRecord>(
     `SELECT * FROM proposals
       WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR account_id = $2)
+        AND ($4::text[] IS NULL OR account_id = ANY($4))
       ORDER BY created_at DESC LIMIT $3`,
-    [filter.status ?? null, filter.accountId ?? null, filter.limit ?? 100],
+    [
+      filter.status ?? null,
+      filter.accountId ?? null,
+      filter.limit ?? 100,
+      filter.accountIds ?? null,
+    ],
   );
   return hydrate(db, rows);
 }

@@ -20,8 +20,21 @@ import { appendAudit } from '../store/audit/audit-log.js';
 import type { AuditInput } from '../store/audit/types.js';
 import { inTransaction, type Pool, type PoolClient } from '../store/db/pool.js';
 import type { Bus } from '../store/kv/bus.js';
-import { ApprovalRefusedError, NotFoundError, OrderInputError } from './errors.js';
-import { clientOrderId, normalDecimal, orderHash } from './hash.js';
+import { deciderRefusal, loadDecider } from './decision-checks.js';
+import {
+  AccessDeniedError,
+  ApprovalRefusedError,
+  NotFoundError,
+  OrderInputError,
+} from './errors.js';
+import {
+  clientOrderId,
+  hashMatches,
+  normalDecimal,
+  orderHash,
+  SHORT_HASH_LENGTH,
+  shortHash,
+} from './hash.js';
 import type { PriceSource } from './prices.js';
 import { isUuid, listProposals, loadProposal, selectOrders, toOrderRow } from './repo.js';
 import {
@@ -89,6 +102,9 @@ interface AccountRow {
   allow_fractional: boolean;
   risk_limits: unknown;
   four_eyes_notional: string | null;
+  allow_elicitation: boolean;
+  /** Whether the principal asked about (propose's proposer) holds the trader role here. */
+  trader: boolean | null;
 }
 
 /** The service's operations; see the file comment for the flow. */
@@ -102,6 +118,16 @@ export interface Orders {
   }): Promise<Proposal>;
   approve(input: DecisionInput): Promise<ApproveOutcome>;
   reject(input: DecisionInput): Promise<Proposal>;
+  /**
+   * Whether `principalId` could decide on the proposal now through `channel` with `credential`
+   * (role, scope, channel allowed on the account, four-eyes proposer rule, still pending): null
+   * when it could, else the refusal it would get. Writes nothing; a channel asks before it
+   * shows a person a form that could never succeed. approve() checks everything again.
+   */
+  canDecide(
+    input: Pick<DecisionInput, 'proposalId' | 'principalId' | 'channel' | 'credential'>,
+    decision: 'approve' | 'reject',
+  ): Promise<ApprovalRefusedError | null>;
   expireDue(): Promise<string[]>;
   reconcile(): Promise<{ checked: number; sent: number; updated: number; needsAttention: number }>;
   /**
@@ -111,9 +137,11 @@ export interface Orders {
    */
   syncOpen(clientOrderIds?: string[]): Promise<number>;
   getProposal(id: string): Promise<Proposal>;
+  /** Newest first; `accountIds` limits the list to those accounts (what a principal may see). */
   listProposals(filter: {
     status?: string;
     accountId?: string;
+    accountIds?: string[];
     limit?: number;
   }): Promise<Proposal[]>;
   ordersOf(proposalId: string): Promise<OrderRow[]>;
@@ -170,6 +198,13 @@ export function createOrders(deps: OrdersDeps): Orders {
 
   const audit = (client: PoolClient, entry: AuditInput) => appendAudit(client, entry);
 
+  /** What is kept with a decision: the channel's evidence, the hash it sent back, the credential. */
+  const evidenceOf = (input: DecisionInput): Record<string, unknown> => ({
+    ...(input.evidence && typeof input.evidence === 'object' ? input.evidence : {}),
+    shownHash: typeof input.orderHash === 'string' ? input.orderHash.slice(0, 64) : null,
+    ...(input.credential ? { credential: input.credential } : {}),
+  });
+
   /** The proposal.created entry: the proposer, its channel, and what was proposed. */
   const auditCreated = (
     client: PoolClient,
@@ -188,10 +223,23 @@ export function createOrders(deps: OrdersDeps): Orders {
       after,
     });
 
-  async function account(db: Pool | PoolClient, id: string): Promise<AccountRow> {
+  /**
+   * The open account `id` (an OrderInputError naming the accounts when there is none), with
+   * whether `principalId` holds the trader role on it (null when no principal is asked about).
+   */
+  async function account(
+    db: Pool | PoolClient,
+    id: string,
+    principalId: string | null = null,
+  ): Promise<AccountRow> {
     const { rows } = await db.query<AccountRow>(
-      'SELECT id, broker, allow_fractional, risk_limits, four_eyes_notional::text FROM accounts WHERE id = $1 AND closed_at IS NULL',
-      [id],
+      `SELECT a.id, a.broker, a.allow_fractional, a.risk_limits, a.four_eyes_notional::text, a.allow_elicitation,
+              CASE WHEN $2::uuid IS NULL THEN NULL ELSE EXISTS (
+                SELECT 1 FROM role_grants g JOIN principals p ON p.id = g.principal_id
+                 WHERE g.principal_id = $2::uuid AND g.role = 'trader' AND p.disabled_at IS NULL
+                   AND (g.account_id IS NULL OR g.account_id = a.id)) END AS trader
+         FROM accounts a WHERE a.id = $1 AND a.closed_at IS NULL`,
+      [id, principalId],
     );
     const row = rows[0];
     if (!row) {
@@ -203,6 +251,31 @@ export function createOrders(deps: OrdersDeps): Orders {
       );
     }
     return row;
+  }
+
+  /**
+   * A principal proposes only on an account where it holds the trader role; proposals with no
+   * principal (an alert rule, a rebalance job) are the system's. AccessDeniedError otherwise.
+   */
+  async function proposerAccount(
+    accountId: string,
+    proposer: ProposeInput['proposer'],
+  ): Promise<AccountRow> {
+    const principalId = proposer?.principalId ?? null;
+    if (principalId !== null && !isUuid(principalId))
+      throw new AccessDeniedError(
+        `proposer ${JSON.stringify(principalId)} is not a principal id`,
+        accountId,
+        'trader',
+      );
+    const acct = await account(pool, accountId, principalId);
+    if (acct.trader === false)
+      throw new AccessDeniedError(
+        `this principal holds no trader role on account ${acct.id}: proposing needs the trader role there (grant it with \`countersign token create --principal <name> --role trader --account ${acct.id}\`)`,
+        acct.id,
+        'trader',
+      );
+    return acct;
   }
 
   /** Normalises and checks the legs against the instruments table; errors name the leg and value. */
@@ -509,7 +582,7 @@ export function createOrders(deps: OrdersDeps): Orders {
       throw new OrderInputError(
         `strategy "${String(input.strategy).slice(0, 60)}" is not valid: use 1 to 40 of a-z, 0-9, _ . - starting with a letter or digit, e.g. sma_cross`,
       );
-    const acct = await account(pool, String(input.accountId ?? ''));
+    const acct = await proposerAccount(String(input.accountId ?? ''), input.proposer);
     const legs = await checkLegs(acct, input.legs);
     const prices = await deps.prices.latest(legs.map((leg) => leg.symbol));
     for (const leg of legs) leg.referencePrice = normalDecimal(prices.get(leg.symbol)?.price);
@@ -588,6 +661,7 @@ export function createOrders(deps: OrdersDeps): Orders {
       ? await selectOrders(pool, 'id = $1', [input.orderId])
       : [];
     if (!order) throw new NotFoundError(`no order with id ${JSON.stringify(input.orderId)}`);
+    await proposerAccount(order.accountId, input.proposer);
     if (!['submitted', 'partially_filled'].includes(order.status))
       throw new OrderInputError(
         `order ${order.id} is ${order.status}; only a working order (submitted or partially filled) can be cancelled`,
@@ -662,7 +736,7 @@ export function createOrders(deps: OrdersDeps): Orders {
         entityKind: 'proposal',
         entityId: String(input.proposalId ?? ''),
         before: null,
-        after: { code: error.code, reason: error.message, evidence: input.evidence ?? null },
+        after: { code: error.code, reason: error.message, evidence: evidenceOf(input) },
       });
     });
     if (expire)
@@ -674,10 +748,52 @@ export function createOrders(deps: OrdersDeps): Orders {
     throw error;
   }
 
-  /** The checks every decision passes: channel, principal, role, status, expiry, hash. */
+  /** The checks every decision passes: channel, principal, role, credential, status, expiry, hash. */
   async function checkDecision(
     client: PoolClient,
     input: DecisionInput,
+    decision: 'approve' | 'reject',
+  ): Promise<
+    | { proposal: Proposal; account: AccountRow }
+    | { refusal: ApprovalRefusedError; expired?: string }
+  > {
+    const early = await decisionState(client, input, decision, true);
+    if ('refusal' in early) return early;
+    const { proposal, account: acct } = early;
+    const recomputed = orderHash({
+      accountId: proposal.accountId,
+      kind: proposal.kind,
+      cancelOrderId: proposal.cancelOrderId,
+      legs: proposal.legs,
+    });
+    if (recomputed !== proposal.orderHash)
+      return {
+        refusal: new ApprovalRefusedError(
+          'tampered',
+          `proposal ${proposal.id} no longer matches its hash: its orders were changed after it was proposed; it cannot be approved`,
+        ),
+      };
+    if (!hashMatches(input.orderHash, proposal.orderHash))
+      return {
+        refusal: new ApprovalRefusedError(
+          'hash_mismatch',
+          typeof input.orderHash === 'string'
+            ? `the order shown (hash ${input.orderHash.slice(0, 12)}…) is not proposal ${proposal.id}'s (hash ${shortHash(proposal.orderHash)}); show the proposal again and decide on what it holds`
+            : `no order hash was given for proposal ${proposal.id}: a decision must carry the hash of the order the person was shown (in full, or its first ${SHORT_HASH_LENGTH} hex digits)`,
+        ),
+      };
+    return { proposal, account: acct };
+  }
+
+  /**
+   * The decider, channel and state checks, without the hash: what a channel runs before it asks
+   * a person (canDecide), and the first half of every decision. `lock` takes the proposal row.
+   */
+  async function decisionState(
+    db: Pool | PoolClient,
+    input: Pick<DecisionInput, 'proposalId' | 'principalId' | 'channel' | 'credential'>,
+    decision: 'approve' | 'reject',
+    lock: boolean,
   ): Promise<
     | { proposal: Proposal; account: AccountRow }
     | { refusal: ApprovalRefusedError; expired?: string }
@@ -689,7 +805,7 @@ export function createOrders(deps: OrdersDeps): Orders {
           `channel ${JSON.stringify(input.channel)} is not a human approval channel; use ${APPROVAL_CHANNELS.join(', ')}`,
         ),
       };
-    const proposal = await loadProposal(client, String(input.proposalId ?? ''), true);
+    const proposal = await loadProposal(db, String(input.proposalId ?? ''), lock);
     if (!proposal)
       return {
         refusal: new ApprovalRefusedError(
@@ -697,22 +813,12 @@ export function createOrders(deps: OrdersDeps): Orders {
           `no proposal with id ${JSON.stringify(input.proposalId)}`,
         ),
       };
-    const { rows: principal } = isUuid(String(input.principalId ?? ''))
-      ? await client.query<{ handle: string; approver: boolean }>(
-          `SELECT p.handle, EXISTS (
-              SELECT 1 FROM role_grants g WHERE g.principal_id = p.id AND g.role = 'approver'
-                AND (g.account_id IS NULL OR g.account_id = $2)) AS approver
-             FROM principals p WHERE p.id = $1 AND p.disabled_at IS NULL`,
-          [input.principalId, proposal.accountId],
-        )
-      : { rows: [] };
-    if (!principal[0]?.approver)
-      return {
-        refusal: new ApprovalRefusedError(
-          'not_approver',
-          `${principal[0] ? `principal ${principal[0].handle}` : 'this principal'} does not hold the approver role for account ${proposal.accountId}`,
-        ),
-      };
+    const [decider, acct] = await Promise.all([
+      loadDecider(db, input, proposal.accountId),
+      account(db, proposal.accountId),
+    ]);
+    const refused = deciderRefusal(input, decision, proposal, acct, decider, input.principalId);
+    if (refused) return { refusal: refused };
     if (proposal.status !== 'pending')
       return {
         refusal: new ApprovalRefusedError(
@@ -728,34 +834,14 @@ export function createOrders(deps: OrdersDeps): Orders {
         ),
         expired: proposal.accountId,
       };
-    const recomputed = orderHash({
-      accountId: proposal.accountId,
-      kind: proposal.kind,
-      cancelOrderId: proposal.cancelOrderId,
-      legs: proposal.legs,
-    });
-    if (recomputed !== proposal.orderHash)
-      return {
-        refusal: new ApprovalRefusedError(
-          'tampered',
-          `proposal ${proposal.id} no longer matches its hash: its orders were changed after it was proposed; it cannot be approved`,
-        ),
-      };
-    if (input.orderHash !== proposal.orderHash)
-      return {
-        refusal: new ApprovalRefusedError(
-          'hash_mismatch',
-          `the order shown (hash ${String(input.orderHash).slice(0, 12)}…) is not proposal ${proposal.id}'s (hash ${proposal.orderHash.slice(0, 12)}…); show the proposal again and decide on what it holds`,
-        ),
-      };
     if (proposal.approvals.some((a) => a.principalId === input.principalId))
       return {
         refusal: new ApprovalRefusedError(
           'already_approved',
-          `principal ${principal[0]?.handle} already decided proposal ${proposal.id}; an approval counts once${proposal.requiredApprovals > 1 ? ' (the four-eyes rule needs a different approver)' : ''}`,
+          `principal ${decider?.handle} already decided proposal ${proposal.id}; an approval counts once${proposal.requiredApprovals > 1 ? ' (the four-eyes rule needs a different approver)' : ''}`,
         ),
       };
-    return { proposal, account: await account(client, proposal.accountId) };
+    return { proposal, account: acct };
   }
 
   /** Drift guard and risk rules at approval time. */
@@ -790,7 +876,7 @@ export function createOrders(deps: OrdersDeps): Orders {
 
   async function approve(input: DecisionInput): Promise<ApproveOutcome> {
     const result = await inTransaction(pool, async (client) => {
-      const checked = await checkDecision(client, input);
+      const checked = await checkDecision(client, input, 'approve');
       if ('refusal' in checked) return checked;
       const { proposal, account: acct } = checked;
       const market = await checkMarket(client, proposal, acct);
@@ -804,7 +890,7 @@ export function createOrders(deps: OrdersDeps): Orders {
           input.principalId,
           input.channel,
           proposal.orderHash,
-          JSON.stringify(input.evidence ?? {}),
+          JSON.stringify(evidenceOf(input)),
           decidedAt,
         ],
       );
@@ -818,7 +904,7 @@ export function createOrders(deps: OrdersDeps): Orders {
           entityKind: 'proposal',
           entityId: proposal.id,
           before: { status: 'pending', approvals: proposal.approvals.length },
-          after: { orderHash: proposal.orderHash, evidence: input.evidence ?? {} },
+          after: { orderHash: proposal.orderHash, evidence: evidenceOf(input) },
         });
         return { waiting: proposal.id };
       }
@@ -886,7 +972,13 @@ export function createOrders(deps: OrdersDeps): Orders {
         FOR UPDATE`,
       [proposal.id, proposal.orderHash],
     );
-    const principals = new Set(approvals.map((a) => a.principal_id));
+    // Under four-eyes the proposer never counts (deciderRefusal already refuses them; this is the
+    // last line, where the approvals are spent).
+    const principals = new Set(
+      approvals
+        .map((a) => a.principal_id)
+        .filter((id) => proposal.requiredApprovals < 2 || id !== proposal.proposedBy),
+    );
     if (principals.size < proposal.requiredApprovals)
       throw new Error(
         `proposal ${proposal.id}: ${principals.size} valid approvals for ${proposal.requiredApprovals} required`,
@@ -936,7 +1028,7 @@ export function createOrders(deps: OrdersDeps): Orders {
       after: {
         status: 'submitted',
         orderHash: proposal.orderHash,
-        evidence: input.evidence ?? {},
+        evidence: evidenceOf(input),
         approvals: approvals.map((a) => a.id),
         orders: orders.map((o) => ({ id: o.id, clientOrderId: o.clientOrderId })),
       },
@@ -1134,7 +1226,7 @@ export function createOrders(deps: OrdersDeps): Orders {
 
   async function reject(input: DecisionInput): Promise<Proposal> {
     const result = await inTransaction(pool, async (client) => {
-      const checked = await checkDecision(client, input);
+      const checked = await checkDecision(client, input, 'reject');
       if ('refusal' in checked) return checked;
       const { proposal } = checked;
       const reason = (input.reason ?? '').trim() || 'rejected';
@@ -1146,7 +1238,7 @@ export function createOrders(deps: OrdersDeps): Orders {
           input.principalId,
           input.channel,
           proposal.orderHash,
-          JSON.stringify(input.evidence ?? {}),
+          JSON.stringify(evidenceOf(input)),
           reason,
           now(),
         ],
@@ -1355,11 +1447,20 @@ export function createOrders(deps: OrdersDeps): Orders {
     return changed;
   }
 
+  async function canDecide(
+    input: Pick<DecisionInput, 'proposalId' | 'principalId' | 'channel' | 'credential'>,
+    decision: 'approve' | 'reject',
+  ): Promise<ApprovalRefusedError | null> {
+    const state = await decisionState(pool, input, decision, false);
+    return 'refusal' in state ? state.refusal : null;
+  }
+
   return {
     propose,
     proposeCancel,
     approve,
     reject,
+    canDecide,
     expireDue,
     reconcile,
     syncOpen,

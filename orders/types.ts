@@ -98,6 +98,13 @@ export interface Proposal {
   approvals: { principalId: string; decision: 'approve' | 'reject'; channel: string; at: string }[];
 }
 
+/**
+ * How the channel authenticated the person deciding, for the checks that depend on it: a bearer
+ * token (REST, or an MCP session over HTTP) decides only while that token is live and holds the
+ * 'approve' scope; 'local' is the OS user at this machine (the CLI, `countersign mcp` on stdio).
+ */
+export type DecisionCredential = { kind: 'api_token'; tokenId: string } | { kind: 'local' };
+
 /** A human's decision, as a channel adapter hands it over after verifying its evidence. */
 export interface DecisionInput {
   proposalId: string;
@@ -108,6 +115,8 @@ export interface DecisionInput {
   /** What the adapter verified (a signature, a session, an OS user…), kept with the decision. */
   evidence: Record<string, unknown>;
   reason?: string;
+  /** Required on the 'api' and 'mcp_elicitation' channels (see DecisionCredential). */
+  credential?: DecisionCredential;
 }
 
 /** What an approval call ended in. */

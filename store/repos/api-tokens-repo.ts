@@ -12,7 +12,11 @@ import {
   ROLES,
   type Role,
 } from './principals-repo.js';
-export const API_SCOPES: readonly ApiScope[] = ['read', 'propose'];
+/**
+ * Every scope, in this order. 'approve' lets a token decide on proposals (REST approve/reject,
+ * the MCP approval form); it is granted only when asked for, never by default.
+ */
+export const API_SCOPES: readonly ApiScope[] = ['read', 'propose', 'approve'];
 
 /** Who a valid API token speaks for. */
 export interface VerifiedApiToken {
@@ -84,9 +88,7 @@ function checkTokenOptions(options: CreateApiTokenOptions): void {
     );
   for (const scope of options.scopes)
     if (!API_SCOPES.includes(scope))
-      throw new PrincipalInputError(
-        `scope "${scope}" is not valid: use ${API_SCOPES.join(' and/or ')}`,
-      );
+      throw new PrincipalInputError(`scope "${scope}" is not valid: use ${API_SCOPES.join(', ')}`);
   if (options.label !== undefined && options.label.length > 200)
     throw new PrincipalInputError(
       `the label is ${options.label.length} characters long; use at most 200`,
@@ -239,7 +241,7 @@ function checkEnvTokens(tokens: readonly ApiToken[]): void {
     for (const scope of entry.scopes)
       if (!API_SCOPES.includes(scope))
         throw new PrincipalInputError(
-          `${where}: scope "${scope}" is not valid: use ${API_SCOPES.join(' and/or ')}`,
+          `${where}: scope "${scope}" is not valid: use ${API_SCOPES.join(', ')}`,
         );
     const id = envTokenId(entry.token);
     const first = seen.get(id);

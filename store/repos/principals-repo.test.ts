@@ -210,7 +210,7 @@ describe('principals, roles and API tokens', () => {
       [{ principal: 'gina', role: 'boss', scopes: [] }, /role "boss" is not valid: use viewer/],
       [
         { principal: 'gina', scopes: ['write'] },
-        /scope "write" is not valid: use read and\/or propose/,
+        /scope "write" is not valid: use read, propose, approve/,
       ],
       [
         { principal: 'gina', role: 'viewer', account: 'nope', scopes: [] },

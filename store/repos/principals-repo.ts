@@ -83,3 +83,20 @@ export async function hasRole(
 ): Promise<boolean> {
   return (await rolesFor(db, principalId, accountId)).includes(role);
 }
+
+/**
+ * The accounts a principal may read: 'all' when it holds a role on every account (a grant with
+ * no account), else the ids it holds any role on. A disabled principal sees none.
+ */
+export async function readableAccounts(
+  db: Queryable,
+  principalId: string,
+): Promise<'all' | string[]> {
+  const { rows } = await db.query<{ account_id: string | null }>(
+    `SELECT DISTINCT g.account_id FROM role_grants g JOIN principals p ON p.id = g.principal_id
+      WHERE g.principal_id = $1 AND p.disabled_at IS NULL`,
+    [principalId],
+  );
+  if (rows.some((row) => row.account_id === null)) return 'all';
+  return rows.map((row) => row.account_id as string).sort();
+}

@@ -1,0 +1,90 @@
+/**
+ * A proposal as a person is shown it before deciding: the exact order rendered from the stored
+ * legs, the short hash and the expiry first; the proposer's rationale last, labelled as an
+ * unverified note and sanitised (core/display-text.ts), so third-party text cannot pass for part
+ * of the order. The CLI and the MCP approval form use it; the bots and the console will too.
+ */
+
+import { Dec } from '../core/decimal.js';
+import { DISPLAY_TEXT_MAX, displayText } from '../core/display-text.js';
+import { shortHash } from './hash.js';
+import type { Leg, Proposal } from './types.js';
+
+/** What the label says the rationale is. */
+export const PROPOSER_NOTE_LABEL = "Proposer's note (unverified, not part of the order)";
+
+const usd = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** One leg in words: side, size, symbol, type and prices, time in force, last price and estimated amount. */
+export function legSentence(leg: Leg): string {
+  const size =
+    leg.quantity !== null
+      ? `${leg.quantity} ${leg.quantity === '1' ? 'share' : 'shares'} of ${leg.symbol}`
+      : `${usd.format(Number(leg.notional))} USD of ${leg.symbol}`;
+  const price =
+    leg.type === 'limit'
+      ? ` limit ${leg.limitPrice} USD`
+      : leg.type === 'stop'
+        ? ` stop ${leg.stopPrice} USD`
+        : ' at market';
+  const reference = leg.limitPrice ?? leg.stopPrice ?? leg.referencePrice;
+  const amount =
+    leg.quantity !== null && reference !== null
+      ? `; about ${usd.format(new Dec(leg.quantity).times(reference).toNumber())} USD`
+      : '';
+  return `${leg.side.toUpperCase()} ${size}${price}, time in force ${leg.timeInForce} (last price ${leg.referencePrice ?? 'unknown'} USD${amount})`;
+}
+
+/** The rationale as the last line a person sees: labelled, one line, control and bidi characters removed, capped. */
+export function proposerNote(rationale: string, max = DISPLAY_TEXT_MAX): string {
+  return `${PROPOSER_NOTE_LABEL}: ${quotedNote(rationale, max)}`;
+}
+
+/** The sanitised rationale in quotes, or "(none)". */
+function quotedNote(rationale: string, max = DISPLAY_TEXT_MAX): string {
+  const text = displayText(rationale, max);
+  return text === '' ? '(none)' : `"${text}"`;
+}
+
+/** The parts of a proposal shown to a person, in the order they are shown. */
+export interface PresentedProposal {
+  /** "Approve this order on account paper?" style heading, without the question. */
+  heading: string;
+  /** One sentence per leg, or the order a cancel targets. */
+  orders: string[];
+  /** The short hash every channel displays (and accepts back). */
+  hash: string;
+  expires: string;
+  /** "1 of 2 approvals" under four-eyes; empty otherwise. */
+  approvals: string;
+  /** Always last: the labelled line. */
+  note: string;
+  /** The sanitised rationale alone, quoted, or "(none)". */
+  noteText: string;
+}
+
+/** A proposal as a person sees it; everything but `note` comes from the stored order. */
+export function presentProposal(proposal: Proposal): PresentedProposal {
+  const what =
+    proposal.kind === 'basket'
+      ? `basket of ${proposal.legs.length} orders`
+      : proposal.kind === 'cancel'
+        ? 'cancel'
+        : 'order';
+  const approved = proposal.approvals.filter((a) => a.decision === 'approve').length;
+  return {
+    heading: `${what} on account ${proposal.accountId}`,
+    orders:
+      proposal.kind === 'cancel'
+        ? [`CANCEL order ${proposal.cancelOrderId}`]
+        : proposal.legs.map(legSentence),
+    hash: shortHash(proposal.orderHash),
+    expires: proposal.expiresAt,
+    approvals:
+      proposal.requiredApprovals > 1
+        ? `${approved} of ${proposal.requiredApprovals} approvals (two approvers other than the proposer)`
+        : '',
+    note: proposerNote(proposal.rationale),
+    noteText: quotedNote(proposal.rationale),
+  };
+}
