@@ -1,6 +1,7 @@
 /** cancel_order: proposes cancelling a working order; the cancel itself needs a human approval. */
 import { z } from 'zod';
-import { askToApprove, proposalOutput, requireProposeScope, toToolError } from './propose-order.js';
+import { askToApprove } from './approval-form.js';
+import { proposalOutput, requireProposeScope, toToolError } from './proposal-output.js';
 import { defineTool, PROPOSES } from './tool.js';
 
 export const cancelOrder = defineTool({

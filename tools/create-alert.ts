@@ -1,6 +1,6 @@
 /** create_alert: stores a price alert rule for the caller; it does not trade, and nothing fires it yet. */
 import { z } from 'zod';
-import { requireProposeScope } from './propose-order.js';
+import { requireProposeScope } from './proposal-output.js';
 import { defineTool, ToolError } from './tool.js';
 
 export const createAlert = defineTool({

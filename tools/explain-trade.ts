@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { isUuid } from '../orders/repo.js';
 import { legView, type Proposal } from '../orders/types.js';
-import { legOutput, toToolError } from './propose-order.js';
+import { requireReadAccess } from './account-access.js';
+import { legOutput, toToolError } from './proposal-output.js';
 import { defineTool, READ_ONLY, ToolError } from './tool.js';
 
 export const explainTrade = defineTool({
@@ -115,6 +116,7 @@ export const explainTrade = defineTool({
     } catch (error) {
       throw toToolError(error);
     }
+    await requireReadAccess(context, proposal.accountId, 'explain_trade');
     const orders = await context.orders.ordersOf(proposal.id);
     const { rows: fills } = await context.pool.query<{
       order_id: string;

@@ -1,5 +1,6 @@
 /** get_portfolio: cash, positions valued at the last stored close, equity. */
 import { z } from 'zod';
+import { requireReadAccess } from './account-access.js';
 import { defineTool, READ_ONLY, ToolError } from './tool.js';
 
 const position = z.object({
@@ -39,6 +40,7 @@ export const getPortfolio = defineTool({
   writes: false,
   annotations: READ_ONLY,
   async handler(input, context) {
+    await requireReadAccess(context, input.account, 'get_portfolio');
     const { rows: accounts } = await context.pool.query<{ base_currency: string }>(
       'SELECT base_currency FROM accounts WHERE id = $1',
       [input.account],

@@ -4,10 +4,10 @@
  * audit entry per call (principal, tool, arguments hash, outcome), committed before the result
  * returns (concurrent calls share one commit: store/audit/audit-batcher.ts).
  */
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { canonicalJson } from '../core/canonical-json.js';
 import { auditBatcherFor } from '../store/audit/audit-batcher.js';
+import { argumentBoundsProblem, argumentsDigest } from './argument-bounds.js';
+import { markQuotedText } from './quoted-text.js';
 import type { Tool, ToolContext } from './tool.js';
 import { ToolError } from './tool.js';
 
@@ -34,19 +34,9 @@ export type InvokeResult =
 /** The transport a call came through (the audit entry's channel). */
 export type InvokeChannel = 'mcp' | 'api';
 
-/** SHA-256 hex of the arguments' canonical JSON (JSON.stringify when canonicalJson refuses them). */
+/** SHA-256 hex of the arguments' canonical JSON, bounded in depth and size (tools/argument-bounds.ts). */
 export function argsHash(rawInput: unknown): string {
-  let text: string;
-  try {
-    text = canonicalJson(rawInput);
-  } catch {
-    try {
-      text = JSON.stringify(rawInput) ?? 'null';
-    } catch {
-      text = String(rawInput);
-    }
-  }
-  return createHash('sha256').update(text).digest('hex');
+  return argumentsDigest(rawInput).sha256;
 }
 
 const show = (value: unknown): string =>
@@ -114,6 +104,13 @@ async function run(tool: Tool, rawInput: unknown, context: ToolContext): Promise
           : 'no scopes'
       }. Ask for a token with the '${scope}' scope (\`countersign token create --principal <name> --scopes read,propose\`).`,
     };
+  const bounds = argumentBoundsProblem(rawInput);
+  if (bounds !== null)
+    return {
+      ok: false,
+      code: 'bad_input',
+      message: `invalid arguments for ${tool.name}: ${bounds}.`,
+    };
   const parsed = tool.input.safeParse(rawInput);
   if (!parsed.success)
     return { ok: false, code: 'bad_input', message: describeZodError(tool, parsed.error) };
@@ -141,7 +138,7 @@ async function run(tool: Tool, rawInput: unknown, context: ToolContext): Promise
       message: `${tool.name} produced a result that does not match its schema (logged on the server); this is a server bug.`,
     };
   }
-  return { ok: true, output: checked.data as Record<string, unknown> };
+  return { ok: true, output: markQuotedText(checked.data as Record<string, unknown>, tool) };
 }
 
 /**
@@ -174,6 +171,7 @@ export async function invokeTool(
     };
   }
   try {
+    const digest = argumentsDigest(rawInput);
     // Committed before the result goes back; concurrent calls share one commit.
     await auditBatcherFor(context.pool).append({
       actorKind: 'principal',
@@ -183,7 +181,8 @@ export async function invokeTool(
       entityKind: 'tool',
       entityId: tool.name,
       after: {
-        args_sha256: argsHash(rawInput),
+        args_sha256: digest.sha256,
+        ...(digest.cut ? { args_cut: true } : {}),
         outcome: result.ok ? 'ok' : context.signal.aborted ? 'cancelled' : result.code,
       },
     });

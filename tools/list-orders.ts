@@ -1,6 +1,7 @@
 /** list_orders: recent proposals and the orders they became, one flat row per leg. */
 import { z } from 'zod';
-import { toToolError } from './propose-order.js';
+import { requireReadAccess } from './account-access.js';
+import { toToolError } from './proposal-output.js';
 import { defineTool, READ_ONLY } from './tool.js';
 
 const STATUSES = [
@@ -77,6 +78,7 @@ export const listOrders = defineTool({
   quotedText: ['rationale'],
   annotations: READ_ONLY,
   async handler(input, context) {
+    await requireReadAccess(context, input.account, 'list_orders');
     try {
       const proposals = await context.orders.listProposals({
         accountId: input.account,

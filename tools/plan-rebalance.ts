@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { planRebalance } from '../core/rebalance/plan-rebalance.js';
 import { REBALANCE_DEFAULTS, RebalanceInputError } from '../core/rebalance/types.js';
+import { requireReadAccess } from './account-access.js';
 import { defineTool, READ_ONLY, ToolError } from './tool.js';
 
 const input = z.object({
@@ -91,8 +92,10 @@ export const planRebalanceTool = defineTool({
   output,
   writes: false,
   annotations: READ_ONLY,
-  async handler(request, { pool }) {
+  async handler(request, context) {
+    const { pool } = context;
     const account = request.account;
+    await requireReadAccess(context, account, 'plan_rebalance');
     const { rows: accounts } = await pool.query<{ allow_fractional: boolean }>(
       'SELECT allow_fractional FROM accounts WHERE id = $1',
       [account],

@@ -1,12 +1,12 @@
 /** propose_rebalance: several orders as ONE pending basket proposal; nothing is placed until a human approves. */
 import { z } from 'zod';
+import { askToApprove } from './approval-form.js';
 import {
-  askToApprove,
   proposalOutput,
   requireProposeScope,
   strategyField,
   toToolError,
-} from './propose-order.js';
+} from './proposal-output.js';
 import { defineTool, PROPOSES } from './tool.js';
 
 export const proposeRebalance = defineTool({

@@ -5,8 +5,10 @@
  * annotations and routes the tool through the approval gate (a write tool only ever proposes).
  */
 import { z } from 'zod';
+import type { ApiScope } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
 import type { Orders } from '../orders/service.js';
+import type { DecisionCredential } from '../orders/types.js';
 import type { Pool } from '../store/db/pool.js';
 import type { RateLimiter } from '../store/kv/rate-limiter.js';
 
@@ -15,8 +17,17 @@ export interface ToolPrincipal {
   /** principals.id (uuid). */
   id: string;
   handle: string;
-  /** 'read' allows read tools; 'propose' also allows write tools (which only propose). */
-  scopes: ('read' | 'propose')[];
+  /**
+   * 'read' allows read tools; 'propose' write tools (which only propose); 'approve' lets the
+   * person at the client decide through the MCP approval form (tools never approve).
+   */
+  scopes: ApiScope[];
+  /**
+   * How the transport authenticated the caller: a bearer token (its id, checked again by
+   * orders at decision time), or the OS user of a local process (stdio). Absent: a caller that
+   * can never decide (benchmarks, tests of read tools).
+   */
+  credential?: DecisionCredential;
 }
 
 /** What a handler may use. Nothing here can approve an order. */
@@ -38,15 +49,30 @@ export interface ToolContext {
    * client can show a form; absent otherwise. Only a transport sets it, never a tool argument:
    * the answer comes from the human's client, not from the model.
    */
-  confirm?: (request: ConfirmRequest) => Promise<'accept' | 'decline' | 'cancel'>;
+  confirm?: (request: ConfirmRequest) => Promise<ConfirmAnswer>;
 }
 
 /** What the person is asked: the proposal and every field of its orders, in words. */
 export interface ConfirmRequest {
   proposalId: string;
   orderHash: string;
-  /** The whole order in plain text: account, each leg's side, quantity, symbol, type, prices, time in force, the rationale, the hash. */
+  /**
+   * The whole order in plain text from the stored legs (account, each leg's side, quantity,
+   * symbol, type, prices, time in force), the short hash, the expiry, the confirmation code to
+   * type, and last the proposer's sanitised note.
+   */
   message: string;
+  /** The code the person must type back; a blind "accept" without it approves nothing. */
+  code: string;
+}
+
+/**
+ * What the client sent back: accepted (with the code the person typed, checked by the tool),
+ * declined, or dismissed.
+ */
+export interface ConfirmAnswer {
+  action: 'accept' | 'decline' | 'cancel';
+  typed?: string;
 }
 
 /** MCP tool annotations, set honestly per tool. */

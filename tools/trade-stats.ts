@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { roundTrips, type TradeFill, tripStats } from '../core/metrics/round-trips.js';
+import { requireReadAccess } from './account-access.js';
 import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
 const cents = (value: number) => Math.round(value * 100) / 100;
@@ -71,6 +72,7 @@ export const tradeStats = defineTool({
   writes: false,
   annotations: READ_ONLY,
   async handler(input, context) {
+    await requireReadAccess(context, input.account, 'trade_stats');
     if (input.start && input.end && input.start > input.end)
       throw new ToolError(`start ${input.start} is after end ${input.end}; give start ≤ end`);
     const end = input.end?.slice(0, 10) ?? null;
