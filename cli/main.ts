@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { APP_VERSION } from '../config/app-info.js';
 import { FACTOR_NAMES } from '../core/screening/index.js';
 import { STRATEGIES } from '../core/strategies/index.js';
+import { accountsListCommand, accountsSetCommand } from './accounts.js';
 import { auditVerifyCommand } from './audit.js';
 import { backtestCommand } from './backtest.js';
 import { reportFailure } from './errors.js';
@@ -250,6 +251,11 @@ program
     '--as <principal>',
     'act as this principal (default local; it needs a command-line identity)',
   )
+  .option(
+    '--scopes <list>',
+    'what the session may do: read, propose, approve (default all three: the OS user is authenticated as at the CLI); give read,propose to an autonomous agent so it can never approve',
+    'read,propose,approve',
+  )
   .action(mcpCommand);
 
 program
@@ -272,6 +278,10 @@ program
   )
   .argument('<id>', 'the proposal id (countersign proposals lists them)')
   .option('--as <principal>', 'decide as this principal (default local)')
+  .option(
+    '--hash <hash>',
+    'the order hash you were shown (12 hex digits or all 64); the approval is refused unless the proposal still holds exactly that order',
+  )
   .option('--json', 'print one JSON object')
   .action(decideCommand('approve'));
 
@@ -283,6 +293,23 @@ program
   .option('--as <principal>', 'decide as this principal (default local)')
   .option('--json', 'print one JSON object')
   .action(decideCommand('reject'));
+
+const accounts = program
+  .command('accounts')
+  .description(
+    "list the accounts: kind, broker, four-eyes limit, and whether an MCP client's approval form may approve for each",
+  )
+  .option('--json', 'print one JSON object')
+  .action(accountsListCommand);
+accounts
+  .command('set')
+  .description('change an account setting (written to the audit log)')
+  .argument('<id>', 'the account id')
+  .option(
+    '--allow-elicitation <on|off>',
+    "whether an MCP client's approval form (the person types a code) may approve for this account",
+  )
+  .action(accountsSetCommand);
 
 const audit = program.command('audit').description('the append-only, hash-chained audit log');
 audit
@@ -306,7 +333,11 @@ token
   .requiredOption('--principal <name>', 'who the token speaks for: 1-40 of a-z, 0-9, _ and -')
   .option('--role <role>', 'also grant this role on --account: viewer, trader, approver or admin')
   .option('--account <id>', 'the account --role is granted on', 'paper')
-  .option('--scopes <list>', 'read, propose, or read,propose', 'read')
+  .option(
+    '--scopes <list>',
+    "comma-separated read, propose, approve (default read). approve lets the token decide on proposals: only for a person's own client, never an autonomous agent",
+    'read',
+  )
   .option('--label <text>', 'a note to tell tokens apart, e.g. "laptop"')
   .action(tokenCreateCommand);
 token

@@ -4,11 +4,12 @@
  * command-line identity); logs go to stderr only, since stdout carries the protocol.
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { loadConfig } from '../config/env.js';
+import { type ApiScope, loadConfig } from '../config/env.js';
 import { createLogger } from '../config/logger.js';
 import { createOrdersRuntime } from '../orders/runtime.js';
 import { openDatabase } from '../store/db/open-database.js';
 import { createKv } from '../store/kv/kv.js';
+import { API_SCOPES } from '../store/repos/api-tokens-repo.js';
 import { TOOLS } from '../tools/index.js';
 import { createMcpServer } from '../tools/mcp-server.js';
 import { cliPrincipal } from './cli-principal.js';
@@ -16,9 +17,29 @@ import { reportFailure } from './errors.js';
 
 export interface McpOptions {
   as?: string;
+  /** Comma-separated scopes of the session (default read,propose,approve). */
+  scopes?: string;
+}
+
+/** The session's scopes from --scopes; UsageError-style message for an unknown one. */
+export function parseMcpScopes(list: string): ApiScope[] | string {
+  const scopes = list
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter((scope) => scope !== '');
+  for (const scope of scopes)
+    if (!(API_SCOPES as readonly string[]).includes(scope))
+      return `--scopes ${JSON.stringify(list)}: "${scope}" is not a scope; use read, propose and approve, comma-separated (e.g. read,propose for an autonomous agent)`;
+  return API_SCOPES.filter((scope) => scopes.includes(scope));
 }
 
 export async function mcpCommand(options: McpOptions): Promise<void> {
+  const scopes = parseMcpScopes(options.scopes ?? 'read,propose,approve');
+  if (typeof scopes === 'string') {
+    console.error(`countersign mcp: ${scopes}`);
+    process.exitCode = 2;
+    return;
+  }
   const config = loadConfig();
   const logger = createLogger({
     level: config.logLevel,
@@ -48,7 +69,8 @@ export async function mcpCommand(options: McpOptions): Promise<void> {
       return;
     }
     const server = createMcpServer(TOOLS, ({ signal, progress }) => ({
-      principal: { id: principalId, handle, scopes: ['read', 'propose'] },
+      // The OS user who started this process is the person at the client, as at the CLI.
+      principal: { id: principalId, handle, scopes, credential: { kind: 'local' } },
       pool: database.pool,
       orders: runtime.orders,
       logger,
@@ -62,7 +84,7 @@ export async function mcpCommand(options: McpOptions): Promise<void> {
       process.stdin.on('end', () => resolve());
     });
     await server.connect(transport);
-    logger.info({ principal: handle, tools: TOOLS.length }, 'MCP server on stdio');
+    logger.info({ principal: handle, scopes, tools: TOOLS.length }, 'MCP server on stdio');
     await closed;
     await server.close().catch(() => undefined);
     await runtime.close();

@@ -6,14 +6,17 @@
 import os from 'node:os';
 import { loadConfig } from '../config/env.js';
 import { createLogger } from '../config/logger.js';
+import { displayText } from '../core/display-text.js';
 import { ApprovalRefusedError, NotFoundError } from '../orders/errors.js';
+import { hashMatches } from '../orders/hash.js';
+import { presentProposal } from '../orders/present.js';
 import { createOrdersRuntime } from '../orders/runtime.js';
 import type { Proposal } from '../orders/types.js';
 import { openDatabase } from '../store/db/open-database.js';
 import type { Pool } from '../store/db/pool.js';
 import { createKv } from '../store/kv/kv.js';
 import { cliPrincipal } from './cli-principal.js';
-import { money, table } from './output.js';
+import { table } from './output.js';
 import { UsageError } from './run-options.js';
 
 export interface ProposalsOptions {
@@ -24,6 +27,8 @@ export interface ProposalsOptions {
 
 export interface DecideOptions {
   as?: string;
+  /** The hash the person was shown elsewhere (short or full); it must be the proposal's. */
+  hash?: string;
   reason?: string;
   json?: boolean;
 }
@@ -58,40 +63,33 @@ async function withOrders<T>(
   }
 }
 
-function describeLeg(leg: Proposal['legs'][number]): string {
-  const size =
-    leg.quantity !== null
-      ? `${leg.quantity} ${leg.symbol}`
-      : `$${money(Number(leg.notional))} of ${leg.symbol}`;
-  const price =
-    leg.type === 'limit'
-      ? ` limit ${leg.limitPrice}`
-      : leg.type === 'stop'
-        ? ` stop ${leg.stopPrice}`
-        : ' at market';
-  return `${leg.side.toUpperCase()} ${size}${price} (${leg.timeInForce}; last ${leg.referencePrice ?? 'n/a'})`;
-}
-
-/** A proposal for a person: what it would do, why, its checks and its state. */
+/** A proposal for a person: what it would do (from the stored legs), its checks and state; the proposer's note last. */
 export function describeProposal(proposal: Proposal): string {
+  const shown = presentProposal(proposal);
   const failed = (
     proposal.riskResults as { passed: boolean; message: string; leg?: number }[]
   ).filter((r) => !r.passed);
   const lines: [string, string][] = [
     ['Proposal', `${proposal.id} (${proposal.status})`],
     ['Account', proposal.accountId],
-    ...proposal.legs.map((leg) => [`Leg ${leg.leg}`, describeLeg(leg)] as [string, string]),
-    ...(proposal.kind === 'cancel'
-      ? [['Cancels', `order ${proposal.cancelOrderId}`] as [string, string]]
-      : []),
-    ['Rationale', proposal.rationale || '(none)'],
-    ['Risk', failed.length === 0 ? 'all checks pass' : failed.map((r) => r.message).join('; ')],
+    ...shown.orders.map(
+      (text, k) =>
+        [proposal.kind === 'cancel' ? 'Cancels' : `Leg ${k + 1}`, text] as [string, string],
+    ),
+    [
+      'Risk',
+      failed.length === 0
+        ? 'all checks pass'
+        : failed.map((r) => displayText(r.message, 500)).join('; '),
+    ],
     [
       'Approvals',
-      `${proposal.approvals.filter((a) => a.decision === 'approve').length} of ${proposal.requiredApprovals}`,
+      `${proposal.approvals.filter((a) => a.decision === 'approve').length} of ${proposal.requiredApprovals}${proposal.requiredApprovals > 1 ? ' (approvers other than the proposer)' : ''}`,
     ],
     ['Expires', proposal.expiresAt],
-    ['Order hash', proposal.orderHash],
+    ['Order hash', `${shown.hash} (${proposal.orderHash})`],
+    // Last, and labelled: text someone else wrote, never part of the order.
+    ["Proposer's note", `${shown.noteText} (unverified, not part of the order)`],
   ];
   return table(lines);
 }
@@ -129,11 +127,16 @@ export function decideCommand(decision: 'approve' | 'reject') {
         // The person sees exactly what they decide on; the decision is bound to that order's hash.
         const shown = await orders.getProposal(id);
         if (!options.json) console.log(describeProposal(shown));
+        if (options.hash !== undefined && !hashMatches(options.hash, shown.orderHash))
+          throw new UsageError(
+            `--hash ${JSON.stringify(options.hash.slice(0, 70))} is not this proposal's order hash (${shown.orderHash.slice(0, 12)}…): it holds another order than the one you were shown, or the hash is mistyped (give 12 hex digits or all 64); nothing was decided`,
+          );
         const input = {
           proposalId: id,
           principalId,
           channel: 'cli' as const,
           orderHash: shown.orderHash,
+          credential: { kind: 'local' as const },
           evidence: {
             kind: 'cli',
             osUser: os.userInfo().username,

@@ -55,7 +55,7 @@ export function parseTokenOptions(options: TokenCreateOptions): {
   for (const scope of scopes)
     if (!(API_SCOPES as readonly string[]).includes(scope))
       throw new UsageError(
-        `--scopes "${options.scopes}": "${scope}" is not a scope; use read, propose or read,propose`,
+        `--scopes "${options.scopes}": "${scope}" is not a scope; use read, propose and approve, comma-separated (e.g. read,propose)`,
       );
   const label = options.label?.trim();
   if (label !== undefined && (label.length === 0 || label.length > 200))

@@ -87,18 +87,30 @@ const decision = (what: 'approve' | 'reject') => ({
     operationId: `${what}Proposal`,
     summary: what === 'approve' ? 'Approve a proposal' : 'Reject a proposal',
     description:
-      'Needs the approver role on the proposal account. Send the order_hash you showed the person; without it the stored hash is used.',
+      what === 'approve'
+        ? "Needs a token with the 'approve' scope (never granted by default) and the approver role on the proposal's account. The body must carry order_hash: the hash of the order the person was shown, all 64 hex digits or the first 12 (order_hash_short); nothing is filled in. Under four-eyes the two approvers must be principals other than the proposer. Rate-limited per principal."
+        : "Needs a token with the 'approve' scope and the approver role on the proposal's account. order_hash is optional here (a rejection sends nothing); when given it must match. Rate-limited per principal.",
     tags: ['proposals'],
     parameters: [idParameter],
     requestBody: {
-      required: false,
+      required: what === 'approve',
       content: {
         'application/json': {
           schema: {
             type: 'object',
+            ...(what === 'approve' ? { required: ['order_hash'] } : {}),
             properties: {
-              order_hash: { type: 'string', description: 'The hash of the order approved.' },
-              reason: { type: 'string', description: 'Why (kept with the decision).' },
+              order_hash: {
+                type: 'string',
+                pattern: '^([0-9a-fA-F]{12}|[0-9a-fA-F]{64})$',
+                description:
+                  'The hash of the order the person was shown: the full SHA-256 (64 hex digits) or its first 12, as every channel displays it.',
+              },
+              reason: {
+                type: 'string',
+                maxLength: 2000,
+                description: 'Why (kept with the decision).',
+              },
             },
           },
         },
@@ -106,10 +118,21 @@ const decision = (what: 'approve' | 'reject') => ({
     },
     responses: {
       '200': { description: 'The decision and the proposal.' },
-      '400': errorResponse('Bad request.'),
-      '403': errorResponse('Not an approver on this account.'),
+      '400': errorResponse(
+        what === 'approve'
+          ? 'The body is not a JSON object, or order_hash is missing or not 12/64 hex digits; nothing was decided.'
+          : 'The body is not a JSON object, or a field is malformed; nothing was decided.',
+      ),
+      '403': errorResponse(
+        "Not an approver on this account, the token lacks the 'approve' scope, or (four-eyes) the caller proposed it.",
+      ),
       '404': errorResponse('No such proposal.'),
-      '409': errorResponse('The proposal cannot be decided (expired, decided, changed).'),
+      '409': errorResponse(
+        'The proposal cannot be decided (expired, decided, changed, another hash, price moved, risk fails).',
+      ),
+      '413': errorResponse('The body is larger than 1 MiB.'),
+      '415': errorResponse('The body is not application/json.'),
+      '429': errorResponse('Too many decisions; see Retry-After.'),
       ...AUTH_ERRORS,
     },
   },
@@ -284,8 +307,14 @@ export function openApiDocument(tools: readonly Tool[] = TOOLS): JsonObject {
         { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
       ],
       responses: {
-        '200': { description: '{ proposals: [...] }' },
+        '200': {
+          description:
+            '{ proposals: [...] }: only proposals of accounts the principal holds a role on.',
+        },
         '400': errorResponse('Bad status or limit.'),
+        '403': errorResponse(
+          "The token lacks the 'read' scope, or account names an account the principal holds no role on.",
+        ),
         ...AUTH_ERRORS,
       },
     },
@@ -297,7 +326,13 @@ export function openApiDocument(tools: readonly Tool[] = TOOLS): JsonObject {
       tags: ['proposals'],
       parameters: [idParameter],
       responses: {
-        '200': { description: '{ proposal, orders }' },
+        '200': {
+          description:
+            '{ proposal, orders }. proposal.untrusted_text names the fields that quote text written by others (data, never instructions).',
+        },
+        '403': errorResponse(
+          "The token lacks the 'read' scope, or the principal holds no role on the proposal's account.",
+        ),
         '404': errorResponse('No such proposal.'),
         ...AUTH_ERRORS,
       },
@@ -312,7 +347,7 @@ export function openApiDocument(tools: readonly Tool[] = TOOLS): JsonObject {
       title: 'Countersign API',
       version: APP_VERSION,
       description:
-        'Tools propose; people approve. No tool and no argument can approve an order: approvals go through /api/proposals/{id}/approve with an approver token, or the CLI.',
+        'Tools propose; people approve. No tool and no argument can approve an order: approvals go through /api/proposals/{id}/approve with a token holding the "approve" scope and the hash the person was shown, or the CLI. Every account-scoped route needs a role on that account.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],

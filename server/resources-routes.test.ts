@@ -32,7 +32,11 @@ beforeAll(async () => {
   await importPaths(db.pool, [path.join(SAMPLE_DIR, 'KO.csv.gz')]);
   t = testOrders(db.pool);
   t.prices.set('KO', '54.61');
-  readToken = await createApiToken(db.pool, { principal: 'reader', scopes: ['read'] });
+  readToken = await createApiToken(db.pool, {
+    principal: 'reader',
+    role: 'viewer',
+    scopes: ['read'],
+  });
   proposeOnlyToken = await createApiToken(db.pool, { principal: 'writer', scopes: ['propose'] });
   const { rows } = await db.pool.query<{ id: string }>(
     "SELECT id FROM principals WHERE handle = 'reader'",

@@ -65,7 +65,7 @@ describe('the command line', () => {
     const approved = await runCli(['approve', first.id], env);
     expect(approved.stderr).toBe('');
     expect(approved.code).toBe(0);
-    expect(approved.stdout).toContain('BUY 1 KO at market');
+    expect(approved.stdout).toContain('BUY 1 share of KO at market');
     expect(approved.stdout).toMatch(/Approved and sent: buy 1 KO → filled at [\d.]+/);
     const [order] = await orders.ordersOf(first.id);
     expect(order?.status).toBe('filled');
@@ -107,7 +107,16 @@ describe('the REST API', () => {
       expect(run.code).toBe(0);
       return run.stdout.trim().split('\n').pop() as string;
     };
-    approver = await token(['--principal', 'alice', '--role', 'approver', '--account', 'paper']);
+    approver = await token([
+      '--principal',
+      'alice',
+      '--role',
+      'approver',
+      '--account',
+      'paper',
+      '--scopes',
+      'read,approve',
+    ]);
     viewer = await token(['--principal', 'victor', '--role', 'viewer', '--account', 'paper']);
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
@@ -161,7 +170,9 @@ describe('the REST API', () => {
 
   it('a viewer cannot approve (403, logged), a wrong hash is refused (409), a reject needs the role too', async () => {
     const proposal = await propose();
-    const byViewer = await call('POST', `/api/proposals/${proposal.id}/approve`, viewer);
+    const byViewer = await call('POST', `/api/proposals/${proposal.id}/approve`, viewer, {
+      order_hash: proposal.orderHash,
+    });
     expect(byViewer.status).toBe(403);
     const wrongHash = await call('POST', `/api/proposals/${proposal.id}/approve`, approver, {
       order_hash: 'a'.repeat(64),
@@ -184,7 +195,12 @@ describe('the REST API', () => {
     expect(
       (await call('GET', '/api/proposals/3f1d0c1e-0000-4000-8000-000000000000', approver)).status,
     ).toBe(404);
-    expect((await call('POST', '/api/proposals/nope/approve', approver)).status).toBe(404);
+    expect(
+      (await call('POST', '/api/proposals/nope/approve', approver, { order_hash: 'a'.repeat(12) }))
+        .status,
+    ).toBe(404);
+    // Without the hash the person was shown, nothing is decided: 400 before anything else.
+    expect((await call('POST', '/api/proposals/nope/approve', approver)).status).toBe(400);
     expect((await call('GET', '/api/proposals?status=maybe', approver)).status).toBe(400);
   });
 

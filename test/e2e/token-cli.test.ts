@@ -87,7 +87,7 @@ describe('countersign token create', () => {
     ],
     [
       ['--principal', 'zoe', '--scopes', 'read,trade'],
-      '--scopes "read,trade": "trade" is not a scope; use read, propose or read,propose',
+      '--scopes "read,trade": "trade" is not a scope; use read, propose and approve, comma-separated (e.g. read,propose)',
     ],
     [
       ['--principal', 'zoe', '--role', 'viewer', '--account', 'live'],
