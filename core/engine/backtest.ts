@@ -47,6 +47,8 @@ export interface BacktestResult {
   finalShares: Record<string, number>;
   fills: Fill[];
   trades: Trade[];
+  /** What an adjusted run booked between fills: net dividends to cash, splits to shares held. */
+  corporateActions: { dividends: number; splitsApplied: number };
   metrics: Metrics;
   curve: { dates: string[]; equity: Float64Array; drawdown: Float64Array; benchmark: Float64Array };
 }
@@ -138,6 +140,7 @@ export function runBacktest(request: BacktestRequest): BacktestResult {
     finalShares: run.finalShares,
     fills: run.fills,
     trades: run.trades,
+    corporateActions: { dividends: run.dividends, splitsApplied: run.splitsApplied },
     metrics,
     curve: {
       dates: run.dates,

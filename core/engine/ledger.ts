@@ -1,5 +1,5 @@
 /** The book of a backtest: exact cash, positions, fills and round-trip trades, shared by both engine loops. */
-import type { BarView } from '../series/price-series.js';
+import { type BarView, executionPrices } from '../series/price-series.js';
 import type { EngineConfig } from './config.js';
 import { ExactRangeError, floorDiv, slipTicks } from './ticks.js';
 import type { ExitReason, Fill, Trade } from './trade.js';
@@ -19,11 +19,17 @@ export class Ledger {
   readonly entryTicks: Float64Array;
   readonly entryCommission: Float64Array;
   readonly entryDay: Int32Array;
+  /** Dividends the open position has received (paid, when short), in ticks; part of its trade's pnl. */
+  readonly entryIncome: Float64Array;
   /** Highest high (long) or lowest low (short) since entry, for trailing stops. */
   readonly extreme: Float64Array;
   readonly fills: Fill[] = [];
   readonly trades: Trade[] = [];
   tradedNotional = 0;
+  /** Net dividends credited to cash over the run (negative when shorts paid more), in ticks. */
+  dividendTicks = 0;
+  /** Splits applied to a position held across them. */
+  splitsApplied = 0;
 
   constructor(
     private readonly views: readonly BarView[],
@@ -31,7 +37,8 @@ export class Ledger {
     private readonly config: EngineConfig,
   ) {
     let scale = 100;
-    for (const view of views) scale = Math.max(scale, view.scale);
+    // Cash books at the prices fills use: the traded ones, in an adjusted view.
+    for (const view of views) scale = Math.max(scale, executionPrices(view).scale);
     this.scale = scale;
     this.cash = Math.round(config.cash * 100) * (scale / 100);
     const n = views.length;
@@ -39,6 +46,7 @@ export class Ledger {
     this.entryTicks = new Float64Array(n);
     this.entryCommission = new Float64Array(n);
     this.entryDay = new Int32Array(n);
+    this.entryIncome = new Float64Array(n);
     this.extreme = new Float64Array(n);
   }
 
@@ -124,8 +132,10 @@ export class Ledger {
     this.checkCash();
     this.record(j, t, side, qty, ticks, rawTicks, commission, reason);
     const entryCost = ((this.entryCommission[j] as number) * qty) / Math.abs(position);
-    this.pushTrade(j, t, ticks, qty, entryCost + commission, reason);
+    const income = ((this.entryIncome[j] as number) * qty) / Math.abs(position);
+    this.pushTrade(j, t, ticks, qty, entryCost + commission - income, reason);
     this.entryCommission[j] = (this.entryCommission[j] as number) - entryCost;
+    this.entryIncome[j] = (this.entryIncome[j] as number) - income;
     const left = Math.abs(position) - qty;
     this.shares[j] = left <= 1e-9 ? 0 : Math.sign(position) * left;
   }
@@ -147,6 +157,7 @@ export class Ledger {
     if (held === 0) {
       this.entryTicks[j] = ticks;
       this.entryCommission[j] = commission;
+      this.entryIncome[j] = 0;
       this.entryDay[j] = t;
       this.extreme[j] = ticks / this.scale;
     } else {
@@ -155,6 +166,37 @@ export class Ledger {
     }
     this.shares[j] = direction * (held + qty);
     return qty;
+  }
+
+  /**
+   * Applies day t's split and dividend to symbol j's position held from the day before: shares
+   * × split (a fraction of a share the position cannot hold is paid out at the split-adjusted
+   * prior close, as brokers pay cash in lieu), then dividend × shares to cash (a short pays it).
+   * Entry price and trailing extreme are restated per new share, so stops keep their level.
+   */
+  corporateAction(j: number, split: number, dividend: number, priorClose: number): void {
+    const held = this.shares[j] as number;
+    if (held === 0) return;
+    const S = this.scale;
+    if (split !== 1) {
+      const exact = held * split;
+      const step = this.config.fractional ? SHARE_STEP : 1;
+      const kept = (Math.sign(exact) * Math.floor(Math.abs(exact) * step + 1e-9)) / step;
+      const lieu = Math.round((exact - kept) * (priorClose / split) * S);
+      this.cash += lieu;
+      this.entryIncome[j] = (this.entryIncome[j] as number) + lieu;
+      this.shares[j] = kept;
+      this.entryTicks[j] = (this.entryTicks[j] as number) / split;
+      this.extreme[j] = (this.extreme[j] as number) / split;
+      this.splitsApplied++;
+    }
+    if (dividend !== 0) {
+      const paid = Math.round((this.shares[j] as number) * dividend * S);
+      this.cash += paid;
+      this.dividendTicks += paid;
+      this.entryIncome[j] = (this.entryIncome[j] as number) + paid;
+    }
+    this.checkCash();
   }
 
   /** The most ticks an entry of symbol j may spend under the sizing rule, given equity before the fill. */
@@ -225,7 +267,7 @@ export class Ledger {
         last,
         ticks,
         Math.abs(held),
-        this.entryCommission[j] as number,
+        (this.entryCommission[j] as number) - (this.entryIncome[j] as number),
         'end_of_data',
       );
     }

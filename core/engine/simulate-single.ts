@@ -1,5 +1,5 @@
 /** The engine's tight loop for one symbol with market entries and no protective exits. */
-import type { BarView } from '../series/price-series.js';
+import { type BarView, executionPrices } from '../series/price-series.js';
 import type { EngineConfig } from './config.js';
 import { decide, ENTER_LONG, ENTER_SHORT, EXIT } from './decide.js';
 import type { Ledger } from './ledger.js';
@@ -19,7 +19,9 @@ export function simulateSingle(
   exposure: Float64Array,
 ): void {
   const n = view.close.length;
-  const { open, close } = view;
+  // Fills and marks at the traded prices; signals came from the view's own (maybe adjusted) prices.
+  const { open, close } = executionPrices(view);
+  const actions = view.traded;
   const longShort = config.direction === 'long_short';
   const atClose = config.fill === 'close';
   const S = ledger.scale;
@@ -40,6 +42,16 @@ export function simulateSingle(
   };
 
   for (let i = 0; i < n; i++) {
+    if (actions && held !== 0 && (actions.split[i] !== 1 || actions.dividend[i] !== 0)) {
+      ledger.corporateAction(
+        0,
+        actions.split[i] as number,
+        actions.dividend[i] as number,
+        close[i - 1] as number,
+      );
+      held = ledger.shares[0] as number;
+      cash = ledger.cash / S;
+    }
     if (pendExit || pendEnter !== 0) {
       const ticks = ledger.ticks(open[i] as number);
       if (pendExit && held !== 0) ledger.close(0, i, ticks, 'signal', Math.abs(held));

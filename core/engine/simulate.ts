@@ -1,6 +1,6 @@
 /** The backtest engine: walks the calendar bar by bar, turning signals into fills on one cash balance. */
 import type { Panel } from '../series/panel.js';
-import type { BarView } from '../series/price-series.js';
+import { type BarView, executionPrices } from '../series/price-series.js';
 import type { Strategy, StrategyParams } from '../strategies/strategy.js';
 import type { EngineConfig } from './config.js';
 import { decide, ENTER_LONG, ENTER_SHORT, EXIT } from './decide.js';
@@ -29,6 +29,10 @@ export interface Simulation {
   finalShares: Record<string, number>;
   /** The price grid the run kept cash on: amounts are whole multiples of 1/scale. */
   scale: number;
+  /** Net dividends credited to cash (adjusted views only; shorts pay them). */
+  dividends: number;
+  /** Splits applied to positions held across them (adjusted views only). */
+  splitsApplied: number;
 }
 
 /**
@@ -70,7 +74,8 @@ export function simulate(
   ) {
     const view = views[0] as BarView;
     simulateSingle(ledger, view, strategy.signals(view, params), config, equity, exposure);
-    lastClose[0] = view.close[view.close.length - 1] as number;
+    const traded = executionPrices(view).close;
+    lastClose[0] = traded[traded.length - 1] as number;
   } else {
     runCalendar(strategy, params, panel, config, ledger, equity, exposure, lastClose);
   }
@@ -87,6 +92,8 @@ export function simulate(
     tradedNotional: ledger.tradedNotional,
     ...book,
     scale: ledger.scale,
+    dividends: ledger.dividendTicks / ledger.scale,
+    splitsApplied: ledger.splitsApplied,
   };
 }
 
@@ -114,7 +121,10 @@ function runCalendar(
   const { stopLoss, takeProfit, trailingStop } = config;
   const protective =
     stopLoss !== undefined || takeProfit !== undefined || trailingStop !== undefined;
-  const closes = views.map((view) => view.close);
+  // Fills, stops and marks use the traded prices; signals come from the views' own prices.
+  const traded = views.map(executionPrices);
+  const closes = traded.map((prices) => prices.close);
+  const actions = views.map((view) => view.traded);
   const pendExit = new Uint8Array(N);
   const pendEnter = new Int8Array(N);
   const pendLevel = new Float64Array(N);
@@ -158,10 +168,10 @@ function runCalendar(
     const priceTicks = new Float64Array(N);
     for (let j = 0; j < N; j++) {
       const i = (barAt[j] as Int32Array)[t] as number;
-      const view = views[j] as BarView;
+      const bars = traded[j] as (typeof traded)[number];
       priceTicks[j] = tickOf(
         i >= 0
-          ? ((prices === 'open' ? view.open : view.close)[i] as number)
+          ? ((prices === 'open' ? bars.open : bars.close)[i] as number)
           : (lastClose[j] as number),
       );
       equityTicks += (shares[j] as number) * (priceTicks[j] as number);
@@ -188,7 +198,7 @@ function runCalendar(
 
   /** Stop-loss, take-profit and trailing stop against today's range; gaps fill at the open. */
   const protect = (j: number, t: number, i: number) => {
-    const view = views[j] as BarView;
+    const view = traded[j] as (typeof traded)[number];
     const position = shares[j] as number;
     const entry = (entryTicks[j] as number) / S;
     const o = view.open[i] as number;
@@ -237,7 +247,7 @@ function runCalendar(
 
   /** Tries a pending entry at bar i; true when it is done (filled, or expired unfilled). */
   const tryEntry = (j: number, t: number, i: number): boolean => {
-    const view = views[j] as BarView;
+    const view = traded[j] as (typeof traded)[number];
     const direction = pendEnter[j] as 1 | -1;
     if (i > (pendUntil[j] as number)) return true;
     const o = view.open[i] as number;
@@ -270,7 +280,7 @@ function runCalendar(
     const exit = (action & EXIT) !== 0;
     const enter = action & ENTER_LONG ? 1 : action & ENTER_SHORT ? -1 : 0;
     if (!exit && enter === 0) return;
-    const view = views[j] as BarView;
+    const view = traded[j] as (typeof traded)[number];
     if (atClose) {
       // Filling at the signal's own close: limit and stop entries have no later bar to wait for.
       const ticks = tickOf(view.close[i] as number);
@@ -288,6 +298,19 @@ function runCalendar(
   };
 
   for (let t = 0; t < T; t++) {
+    for (let j = 0; j < N; j++) {
+      const bars = actions[j];
+      if (bars === undefined || shares[j] === 0) continue;
+      const i = (barAt[j] as Int32Array)[t] as number;
+      // A split or dividend between a symbol's bars lands on its next bar, before any fill.
+      if (i > 0 && (bars.split[i] !== 1 || bars.dividend[i] !== 0))
+        ledger.corporateAction(
+          j,
+          bars.split[i] as number,
+          bars.dividend[i] as number,
+          bars.close[i - 1] as number,
+        );
+    }
     if (!atClose) {
       for (let j = 0; j < N; j++) {
         const i = (barAt[j] as Int32Array)[t] as number;
@@ -298,7 +321,7 @@ function runCalendar(
           ledger.close(
             j,
             t,
-            tickOf((views[j] as BarView).open[i] as number),
+            tickOf((traded[j] as (typeof traded)[number]).open[i] as number),
             'signal',
             Math.abs(held),
           );

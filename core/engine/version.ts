@@ -5,4 +5,6 @@
  * cost model, a metric formula), so a stored run says which engine produced its figures and a
  * replay can tell a changed engine from changed data.
  */
-export const ENGINE_VERSION = '1.0.0';
+// 1.1.0: price mode 'adjusted' (now the default) fills at traded prices and books splits and
+// dividends; 1.0.0's 'adjusted' filled at adjusted prices.
+export const ENGINE_VERSION = '1.1.0';
