@@ -1,6 +1,7 @@
 /** `countersign backtest`: one strategy over one or more symbols sharing one cash balance. */
 import { type BacktestResult, runBacktest } from '../core/engine/backtest.js';
 import { parseParams } from '../core/optimize/param-space.js';
+import { describePriceMode } from '../core/series/price-series.js';
 import { strategyByName } from '../core/strategies/index.js';
 import { reportRunFailure } from './input-errors.js';
 import { loadViews } from './load-views.js';
@@ -31,11 +32,25 @@ export function backtestJson(result: BacktestResult, elapsedMs: number, curve: b
       price: fill.price,
     })),
     trades: result.trades,
+    priceMode: result.inputs.priceMode,
+    prices: describePriceMode(result.inputs.priceMode),
+    corporateActions: result.corporateActions,
     metrics: result.metrics,
     inputs: result.inputs,
     ...(curve ? { curve: result.curve } : {}),
     elapsedMs,
   });
+}
+
+/** Which prices the run used and what it booked between fills. */
+function pricesLine(result: BacktestResult): string {
+  const { priceMode } = result.inputs;
+  const { dividends, splitsApplied } = result.corporateActions;
+  const booked =
+    priceMode === 'adjusted'
+      ? ` (${splitsApplied} split(s) applied to shares held, ${money(dividends)} dividends credited)`
+      : '';
+  return `${priceMode}: ${describePriceMode(priceMode)}${booked}`;
 }
 
 function summary(result: BacktestResult, elapsedMs: number): string {
@@ -53,6 +68,7 @@ function summary(result: BacktestResult, elapsedMs: number): string {
       'Symbols',
       `${inputs.symbols.join(', ')} (${inputs.priceMode} prices, fill ${inputs.config.fill}, ${inputs.config.direction})`,
     ],
+    ['Prices', pricesLine(result)],
     ['Period', `${m.startDate} → ${m.endDate} (${m.bars.toLocaleString('en-US')} bars)`],
     ['Final equity', `${money(result.finalEquity)} from ${money(m.startEquity)}`],
     ['Total return', `${percent(m.totalReturn)} (CAGR ${percent(m.cagr)})`],

@@ -60,6 +60,7 @@ export function optimizeJson(report: OptimizeReport, elapsedMs: number): unknown
   return toJson({
     strategy: report.strategy,
     method: report.method,
+    priceMode: report.priceMode,
     objectives: report.objectives,
     rows: report.rows.map((row) => ({
       symbol: row.symbol,
@@ -105,6 +106,7 @@ function summary(report: OptimizeReport, elapsedMs: number, ranOn: string): stri
     'Backtests',
     `${report.backtests.toLocaleString('en-US')} in ${(elapsedMs / 1000).toFixed(2)} s, ${ranOn}`,
   ]);
+  lines.push(['Prices', report.priceMode]);
   return `Best ${report.method} ${report.strategy} by ${objective}:\n${table(lines)}`;
 }
 

@@ -1,7 +1,7 @@
 /** Options shared by `backtest` and `optimize`: symbols, dates, data source, prices, fills, sizing and costs. */
 import { isIsoDate, isValidSymbol } from '../core/daily-bar.js';
 import type { EngineConfigInput } from '../core/engine/config.js';
-import type { PriceMode } from '../core/series/price-series.js';
+import { DEFAULT_PRICE_MODE, PRICE_MODES, type PriceMode } from '../core/series/price-series.js';
 
 /** A command-line value the command refuses; printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -214,7 +214,7 @@ export function parseRunOptions(text: RunOptionText): RunOptions {
     from,
     to,
     data: text.data,
-    priceMode: choice('--price', text.price, ['raw', 'adjusted'] as const) ?? 'raw',
+    priceMode: choice('--price', text.price, PRICE_MODES) ?? DEFAULT_PRICE_MODE,
     config: stripUndefined(config) as EngineConfigInput,
   };
 }
@@ -241,7 +241,10 @@ export const RUN_OPTION_FLAGS: [string, string][] = [
     'a CSV file or a folder of SYMBOL.csv(.gz) files; without it, prices come from the database',
   ],
   ['--cash <amount>', 'starting cash (default 100000)'],
-  ['--price <mode>', 'raw (as traded, default) or adjusted (splits and dividends)'],
+  [
+    '--price <mode>',
+    'adjusted (default: signals and returns on split- and dividend-adjusted prices, fills at traded prices) or raw (traded prices throughout)',
+  ],
   ['--fill <when>', 'next_open (default: a signal on a close fills at the next open) or close'],
   ['--direction <d>', 'long_only (default) or long_short'],
   ['--sizing <rule>', 'all_in (default), fraction:0.5, notional:10000 or volatility:0.15[:20]'],

@@ -59,7 +59,7 @@ const output = z.object({
 export const getBars = defineTool({
   name: 'get_bars',
   title: 'Daily price bars',
-  description: `Daily OHLCV bars of one symbol from our database, oldest first, between start and end (inclusive ISO dates). Without start: the last ${DEFAULT_BARS} bars up to end (or up to the latest bar). At most ${MAX_BARS} bars per call; a longer range returns its most recent ${MAX_BARS} with truncated = true, so narrow the range or page by end date. price_mode raw (default) gives traded prices; adjusted scales for splits and dividends (use it for returns over long spans). Prices in the stated currency (USD); volume in shares. Use get_quote for just the latest price, run_backtest to test a strategy rather than reading bars.`,
+  description: `Daily OHLCV bars of one symbol from our database, oldest first, between start and end (inclusive ISO dates). Without start: the last ${DEFAULT_BARS} bars up to end (or up to the latest bar). At most ${MAX_BARS} bars per call; a longer range returns its most recent ${MAX_BARS} with truncated = true, so narrow the range or page by end date. price_mode raw (default) gives traded prices, as get_quote and the fills of a backtest show them; adjusted scales for splits and dividends (use it for returns over long spans; it is what run_backtest's signals see by default). Prices in the stated currency (USD); volume in shares. Use get_quote for just the latest price, run_backtest to test a strategy rather than reading bars.`,
   input,
   output,
   writes: false,

@@ -37,6 +37,8 @@ const context = (
   principal: { id: principalId, handle: 'local', scopes: ['read'] },
   pool: db.pool,
   orders: {} as never,
+  channel: 'mcp',
+  proposerKind: 'mcp_client',
   logger: silentLogger(),
   progress,
   signal,
@@ -62,7 +64,9 @@ it('finds the same best parameters as the optimizer, per symbol, and reports pro
   const output = result.output as {
     best: { symbol: string; params: Record<string, number>; score: number | null }[];
     backtests: number;
+    price_mode: string;
   };
+  expect(output.price_mode).toBe('adjusted');
   expect(output.best.map((b) => b.symbol)).toEqual(['AAPL', 'KO']);
   expect(output.backtests).toBe(32);
   expect(steps.at(-1)).toBe(32);
@@ -78,7 +82,6 @@ it('finds the same best parameters as the optimizer, per symbol, and reports pro
       source: { kind: 'series', series },
       from: '2010-01-01',
       to: '2019-12-31',
-      priceMode: 'raw',
       config: {},
       method: 'tpe',
       trials: 16,
@@ -88,6 +91,7 @@ it('finds the same best parameters as the optimizer, per symbol, and reports pro
     runner,
   );
   await runner.close();
+  expect(direct.priceMode).toBe('adjusted');
   expect(output.best.map((b) => b.params)).toEqual(direct.best.map((b) => b.params));
 });
 

@@ -4,6 +4,7 @@ import { EngineConfigError } from '../core/engine/config.js';
 import { OBJECTIVES, UnknownObjectiveError } from '../core/optimize/objectives/index.js';
 import { ParamSpecError } from '../core/optimize/param-space.js';
 import { SearchAbortedError } from '../core/optimize/run-search.js';
+import { DEFAULT_PRICE_MODE, describePriceMode, PRICE_MODES } from '../core/series/price-series.js';
 import { STRATEGIES } from '../core/strategies/index.js';
 import { StrategyParamsError } from '../core/strategies/params.js';
 import { optimizeStrategy } from '../store/jobs/optimize-strategy.js';
@@ -52,12 +53,20 @@ const input = z.object({
     .max(2 ** 31)
     .default(1)
     .describe('Seed for random/tpe, for repeatable runs. Default 1.'),
+  price_mode: z
+    .enum(PRICE_MODES)
+    .default(DEFAULT_PRICE_MODE)
+    .describe(
+      'adjusted (default): signals and returns on split- and dividend-adjusted prices, fills at traded prices. raw: traded prices throughout.',
+    ),
 });
 
 const output = z.object({
   strategy: z.string().describe('Strategy searched'),
   method: z.string().describe('Search method used'),
   objective: z.string().describe('Objective maximised'),
+  price_mode: z.enum(PRICE_MODES).describe('Which prices the backtests used'),
+  prices: z.string().describe('Which prices the backtests used, in words'),
   best: z
     .array(
       z.object({
@@ -105,7 +114,7 @@ export const optimizeStrategyTool = defineTool({
           source: { kind: 'series', series },
           from: request.start,
           to: request.end,
-          priceMode: 'raw',
+          priceMode: request.price_mode,
           config: {},
           method: request.method,
           trials: request.trials,
@@ -120,6 +129,8 @@ export const optimizeStrategyTool = defineTool({
         strategy: report.strategy,
         method: report.method,
         objective: request.objective,
+        price_mode: report.priceMode,
+        prices: describePriceMode(report.priceMode),
         best: report.best.map((one) => ({
           symbol: one.symbol,
           params: one.params,

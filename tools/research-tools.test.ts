@@ -26,6 +26,8 @@ function context(): ToolContext {
     principal: { id: local, handle: 'local', scopes: ['read'] },
     pool: db.pool,
     orders: {} as never,
+    channel: 'mcp',
+    proposerKind: 'mcp_client',
     logger: silentLogger(),
     progress: (done, total, message) => progressCalls.push({ done, total, message }),
     signal: new AbortController().signal,
@@ -163,10 +165,11 @@ describe('run_backtest', () => {
       { kind: 'database', pool: db.pool },
       { symbols: ['AAPL'], from: '2005-01-01', to: '2015-12-31' },
     );
+    // The default prices: adjusted signals and returns, traded fills.
     const direct = runBacktest({
       strategy: 'sma_cross',
       params: { fast: 20, slow: 100 },
-      views: series.map((one) => priceView(one, 'raw')),
+      views: series.map((one) => priceView(one, 'adjusted')),
     });
     expect(result.final_equity).toBe(direct.finalEquity);
     expect(result.trade_count).toBe(direct.metrics.tradeCount);
@@ -178,6 +181,30 @@ describe('run_backtest', () => {
     expect(result.trades_omitted).toBe(direct.trades.length - trades.length);
     expect(progressCalls.length).toBeGreaterThanOrEqual(3);
     expect(progressCalls.at(-1)).toMatchObject({ done: 3, total: 3 });
+  });
+
+  it('defaults to adjusted prices: AAPL sma_cross 10/50 returns thousands of percent, fills at traded prices', async () => {
+    const request = { strategy: 'sma_cross', symbols: ['AAPL'], params: { fast: 10, slow: 50 } };
+    const adjusted = await call(runBacktestTool, request);
+    const raw = await call(runBacktestTool, { ...request, price_mode: 'raw' });
+    expect(adjusted.price_mode).toBe('adjusted');
+    expect(adjusted.prices).toMatch(/adjusted prices; fills at the prices traded/);
+    // Across AAPL's four splits raw prices read as crashes (36 %); adjusted is the real return.
+    expect(adjusted.total_return as number).toBeGreaterThan(30);
+    expect(raw.total_return as number).toBeLessThan(1);
+    expect(raw.price_mode).toBe('raw');
+    expect(raw.splits_applied).toBe(0);
+    expect(adjusted.splits_applied as number).toBeGreaterThan(0);
+    expect(adjusted.dividends as number).toBeGreaterThan(0);
+    const [series] = await loadSeries({ kind: 'database', pool: db.pool }, { symbols: ['AAPL'] });
+    const opens = new Map(series?.dates.map((date, i) => [date, series.open[i]]));
+    const trades = adjusted.trades as {
+      exit_date: string;
+      exit_price: number;
+      exit_reason: string;
+    }[];
+    for (const trade of trades.filter((one) => one.exit_reason === 'signal'))
+      expect(trade.exit_price).toBe(opens.get(trade.exit_date));
   });
 
   it('stores each run: the result names its id and backtest:// resource, the row holds every trade', async () => {
@@ -210,7 +237,7 @@ describe('run_backtest', () => {
         commission_bps: 5,
         slippage_bps: 0,
         fill: 'next_open',
-        price_mode: 'raw',
+        price_mode: 'adjusted',
       },
       engine_version: ENGINE_VERSION,
       trades: result.trade_count,

@@ -6,7 +6,12 @@
 import { z } from 'zod';
 import { BacktestInputError, type BacktestResult, runBacktest } from '../core/engine/backtest.js';
 import { EngineConfigError } from '../core/engine/config.js';
-import { priceView } from '../core/series/price-series.js';
+import {
+  DEFAULT_PRICE_MODE,
+  describePriceMode,
+  PRICE_MODES,
+  priceView,
+} from '../core/series/price-series.js';
 import { STRATEGIES } from '../core/strategies/index.js';
 import { StrategyParamsError } from '../core/strategies/params.js';
 import type { Pool } from '../store/db/pool.js';
@@ -72,9 +77,11 @@ const input = z.object({
       "next_open: a signal on a bar's close fills at the next bar's open (default, realistic). close: fills at the signal bar's close.",
     ),
   price_mode: z
-    .enum(['raw', 'adjusted'])
-    .default('raw')
-    .describe('raw: traded prices (default). adjusted: prices adjusted for splits and dividends.'),
+    .enum(PRICE_MODES)
+    .default(DEFAULT_PRICE_MODE)
+    .describe(
+      'adjusted (default): signals and returns on split- and dividend-adjusted prices, fills at the prices traded that day, splits applied to shares held and dividends credited to cash. raw: traded prices throughout (a split reads as a price fall).',
+    ),
 });
 
 const trade = z.object({
@@ -103,7 +110,14 @@ const output = z.object({
   strategy: z.string().describe('Strategy run.'),
   params: z.record(z.string(), z.number()).describe('Parameters used, defaults filled in.'),
   symbols: z.array(z.string()).describe('Tickers traded.'),
-  price_mode: z.enum(['raw', 'adjusted']).describe('Prices traded on.'),
+  price_mode: z.enum(PRICE_MODES).describe('Which prices the run used (see prices).'),
+  prices: z.string().describe('Which prices the run used, in words.'),
+  dividends: z
+    .number()
+    .describe('Net dividends credited to cash while holding, USD (0 with raw prices).'),
+  splits_applied: z
+    .number()
+    .describe('Splits applied to shares held across them (0 with raw prices).'),
   currency: z.string().describe('Currency of every amount (USD).'),
   start: z.string().describe('ISO date of the first bar of the run.'),
   end: z.string().describe('ISO date of the last bar of the run (the as-of date of the result).'),
@@ -164,7 +178,7 @@ function asToolError(error: unknown): unknown {
 export const runBacktestTool = defineTool({
   name: 'run_backtest',
   title: 'Backtest a strategy',
-  description: `Simulates one trading strategy on stored daily bars and returns its figures: final_equity, total_return, cagr, sharpe, max_drawdown (fractions; money in USD), trade_count, win_rate, and at most the last ${MAX_TRADES} trades (trades_omitted counts the rest). Long-only, whole shares, all-in sizing; defaults: cash 100000 USD, 0 bps commission and slippage, fills at the next open, raw prices, the whole stored history. Strategies and their parameters: ${STRATEGIES.map((s) => `${s.name} (${s.space.map((p) => `${p.name} ${p.min}–${p.max}`).join(', ')})`).join('; ')}. 1 to ${MAX_SYMBOLS} symbols. Each run is stored: id and resource (backtest://<id>) read back its settings, all trades and the equity curve. Use it to test an idea on history; it trades nothing. Past results do not predict future returns. Use optimize_strategy to search parameters, not repeated calls.`,
+  description: `Simulates one trading strategy on stored daily bars and returns its figures: final_equity, total_return, cagr, sharpe, max_drawdown (fractions; money in USD), trade_count, win_rate, and at most the last ${MAX_TRADES} trades (trades_omitted counts the rest). Long-only, whole shares, all-in sizing; defaults: cash 100000 USD, 0 bps commission and slippage, fills at the next open, adjusted prices (signals and returns adjusted for splits and dividends; fills at traded prices), the whole stored history. Strategies and their parameters: ${STRATEGIES.map((s) => `${s.name} (${s.space.map((p) => `${p.name} ${p.min}–${p.max}`).join(', ')})`).join('; ')}. 1 to ${MAX_SYMBOLS} symbols. Each run is stored: id and resource (backtest://<id>) read back its settings, all trades and the equity curve. Use it to test an idea on history; it trades nothing. Past results do not predict future returns. Use optimize_strategy to search parameters, not repeated calls.`,
   input,
   output,
   // Not a write in the approval sense (it proposes nothing, so the 'read' scope runs it), but it
@@ -234,6 +248,9 @@ export const runBacktestTool = defineTool({
         params: result.inputs.params,
         symbols: result.inputs.symbols,
         price_mode: result.inputs.priceMode,
+        prices: describePriceMode(result.inputs.priceMode),
+        dividends: result.corporateActions.dividends,
+        splits_applied: result.corporateActions.splitsApplied,
         currency: 'USD',
         start: metrics.startDate,
         end: metrics.endDate,

@@ -10,7 +10,11 @@ import {
   type WalkForwardSummary,
   walkForwardWindows,
 } from '../../core/optimize/walk-forward.js';
-import type { PriceMode, PriceSeries } from '../../core/series/price-series.js';
+import {
+  DEFAULT_PRICE_MODE,
+  type PriceMode,
+  type PriceSeries,
+} from '../../core/series/price-series.js';
 import { strategyByName } from '../../core/strategies/index.js';
 import { StrategyParamsError } from '../../core/strategies/params.js';
 import type { OptimizeTask, TaskRow } from './optimize-task.js';
@@ -28,7 +32,8 @@ export interface OptimizeRequest {
   source: OptimizeSource;
   from?: string;
   to?: string;
-  priceMode: PriceMode;
+  /** Which prices the backtests use (default: adjusted signals and returns, traded fills). */
+  priceMode?: PriceMode;
   config: EngineConfigInput;
   method: SearchMethod;
   /** The grid (or, for random/TPE, the value lists) to search; the strategy's declared ranges when absent. */
@@ -68,6 +73,8 @@ export interface SymbolWalkForward {
 export interface OptimizeReport {
   strategy: string;
   method: SearchMethod;
+  /** The prices every backtest of the search used. */
+  priceMode: PriceMode;
   objectives: string[];
   rows: OptimizeRow[];
   /** Per symbol: the best parameter set (one objective) or the Pareto front (several). */
@@ -110,7 +117,7 @@ export async function optimizeStrategy(
     const base = {
       strategy: strategy.name,
       config: request.config,
-      priceMode: request.priceMode,
+      priceMode: request.priceMode ?? DEFAULT_PRICE_MODE,
       symbol,
       from: request.from,
       to: request.to,
@@ -242,6 +249,7 @@ export async function optimizeStrategy(
   return {
     strategy: strategy.name,
     method: request.method,
+    priceMode: request.priceMode ?? DEFAULT_PRICE_MODE,
     objectives: objectives.map((o) => o.name),
     rows,
     best,

@@ -21,8 +21,13 @@ describe('countersign backtest --data', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout);
-    expect(out.final_equity).toBe(136652.585);
-    expect(out.fills).toHaveLength(133);
+    // The default prices: adjusted signals and returns (AAPL split four times), traded fills.
+    expect(out.price_mode).toBe('adjusted');
+    expect(out.prices).toMatch(/^signals and returns on split- and dividend-adjusted prices/);
+    expect(out.final_equity).toBe(6195735.395);
+    expect(out.metrics.total_return).toBeGreaterThan(60);
+    expect(out.corporate_actions).toEqual({ dividends: 251118.48, splits_applied: 3 });
+    expect(out.fills).toHaveLength(131);
     expect(out.fills[0]).toEqual({ date: '2000-01-24', side: 'buy', shares: 922, price: 108.44 });
     expect(Object.keys(out.fills[1])).toEqual(['date', 'side', 'shares', 'price']);
     expect(out.trades[0]).toMatchObject({
@@ -31,7 +36,7 @@ describe('countersign backtest --data', () => {
       quantity: 922,
       exit_reason: 'signal',
     });
-    expect(out.metrics.trade_count).toBe(67);
+    expect(out.metrics.trade_count).toBe(66);
     expect(out.metrics.max_drawdown.depth).toBeGreaterThan(0);
     expect(out.inputs.config).toMatchObject({
       cash: 100000,
@@ -39,6 +44,24 @@ describe('countersign backtest --data', () => {
       sizing: { kind: 'all_in' },
     });
     expect(out.elapsed_ms).toBeGreaterThan(0);
+  });
+
+  it('--price raw trades on raw prices throughout, and says so', async () => {
+    const run = await runCli([
+      'backtest',
+      '--strategy',
+      'sma_cross',
+      '--symbols',
+      'AAPL',
+      '--params',
+      'fast=10,slow=50',
+      '--price',
+      'raw',
+      ...data,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Prices +raw: raw traded prices throughout/);
+    expect(run.stdout).toMatch(/Final equity +136,652\.59 from 100,000\.00/);
   });
 
   it('honours the date range, costs and sizing options', async () => {
