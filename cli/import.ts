@@ -1,4 +1,5 @@
 /** `countersign import <file|folder...>`: load OHLCV CSV files (plain or .gz) into the database. */
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../config/env.js';
 import { createLogger } from '../config/logger.js';
@@ -15,21 +16,38 @@ export interface ImportOptions {
 
 const number = (value: number) => value.toLocaleString('en-US');
 
-/** "Imported 45 files: 236,483 rows (236,483 new, 0 changed, 0 unchanged) in 3.1 s, 76,000 rows/s; 0 refused." */
+/**
+ * "Imported 45 files: 236,483 rows (236,483 new, 0 changed, 0 unchanged) in 3.1 s, 76,000 rows/s;
+ * 44 instruments (44 new, 0 changed, 0 unchanged); 0 refused." The instruments part only when a
+ * constituents list was imported.
+ */
 export function summaryLine(summary: ImportSummary): string {
   const accepted = summary.files - summary.rejected;
+  const lists = summary.results.some((result) => result.ok && result.kind === 'instruments');
+  const { instruments } = summary;
   return (
     `Imported ${number(accepted)} file${accepted === 1 ? '' : 's'}: ${number(summary.rows)} rows ` +
     `(${number(summary.inserted)} new, ${number(summary.updated)} changed, ${number(summary.unchanged)} unchanged) ` +
     `in ${(summary.ms / 1000).toFixed(1)} s, ${number(Math.round(summary.rowsPerSecond))} rows/s; ` +
+    (lists
+      ? `${number(instruments.rows)} instruments (${number(instruments.inserted)} new, ` +
+        `${number(instruments.updated)} changed, ${number(instruments.unchanged)} unchanged); `
+      : '') +
     `${number(summary.rejected)} refused.`
   );
 }
 
+/** "changed: AAPL sector "Information Technology" → "Technology" (constituents.csv)" */
+export function changeLine(change: ImportSummary['changes'][number]): string {
+  return `changed: ${change.symbol} ${change.field} ${JSON.stringify(change.old)} → ${JSON.stringify(change.new)} (${path.basename(change.file)})`;
+}
+
 /**
  * Imports every path. With no DATABASE_URL it uses the embedded PostgreSQL: the running
- * server's if there is one, else it starts it for the duration. Refused files are listed on
- * stderr with file, line, column, value and reason; the exit code is 1 when any was refused.
+ * server's if there is one, else it starts it for the duration. Refused files (a bad row, or a
+ * header that is neither a price file's nor a constituents list's) are listed on stderr with
+ * file, line, column, value and reason; the exit code is 1 when any was refused. Every name or
+ * sector a constituents list replaced is listed on stdout (`changes` with --json).
  */
 export async function importCommand(paths: string[], options: ImportOptions): Promise<void> {
   const config = loadConfig();
@@ -113,6 +131,7 @@ export async function importCommand(paths: string[], options: ImportOptions): Pr
         }),
       );
     } else {
+      for (const change of summary.changes) console.log(changeLine(change));
       console.log(summaryLine(summary));
     }
     process.exitCode = summary.rejected > 0 ? 1 : 0;

@@ -2,10 +2,15 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Pool } from '../db/pool.js';
+import { isBarHeader } from './bar-file.js';
 import { readCsvLines, splitCsvLine } from './csv.js';
 import { importBarFile, readProblem } from './import-bar-file.js';
-import { importInstrumentsFile, isInstrumentsHeader } from './import-instruments-file.js';
-import type { FileImportResult } from './import-result.js';
+import {
+  INSTRUMENTS_HEADER,
+  importInstrumentsFile,
+  isInstrumentsHeader,
+} from './import-instruments-file.js';
+import type { FileImportResult, InstrumentChange } from './import-result.js';
 
 /** Progress of an import, reported after every file and as bytes are read. */
 export interface ImportProgress {
@@ -25,9 +30,19 @@ export interface ImportSummary {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** Rows of the constituent lists imported, and what they did. */
+  instruments: { rows: number; inserted: number; updated: number; unchanged: number };
+  /** Every existing name or sector a constituents list replaced, with the file it came from. */
+  changes: (InstrumentChange & { file: string })[];
   ms: number;
   rowsPerSecond: number;
 }
+
+/** Why a file that is neither kind is refused: the two headers the importer knows. */
+export const UNRECOGNISED_HEADER =
+  'neither a price file nor a constituents list. A price file is named SYMBOL.csv or SYMBOL.csv.gz ' +
+  'with the header date,open,high,low,close,volume (adj_close, dividend and split optional, any order); ' +
+  `a constituents list has exactly the header ${INSTRUMENTS_HEADER.join(',')}`;
 
 const CSV_NAME = /\.csv(\.gz)?$/i;
 
@@ -82,9 +97,10 @@ async function firstLine(file: string): Promise<string | undefined> {
 
 /**
  * Imports every given file, and every .csv / .csv.gz file under every given folder. Constituent
- * lists (a `Symbol` column, no `Date`) go first, so that names and sectors are in place; then the
- * price files, `concurrency` at a time, each in its own transaction. A refused file does not stop
- * the others; its problem is in the results.
+ * lists (the header exactly `Symbol,Name,Sector`) go first, so that names and sectors are in
+ * place; then the price files (a date column), `concurrency` at a time, each in its own
+ * transaction. A file with any other header is refused unread, with the headers expected. A
+ * refused file does not stop the others; its problem is in the results.
  */
 export async function importPaths(
   pool: Pool,
@@ -103,9 +119,14 @@ export async function importPaths(
 
   const lists: typeof unique = [];
   const prices: typeof unique = [];
+  const unrecognised: typeof unique = [];
   for (const entry of unique) {
     const header = await firstLine(entry.file);
-    (header && isInstrumentsHeader(splitCsvLine(header)) ? lists : prices).push(entry);
+    const cells = header === undefined ? undefined : splitCsvLine(header);
+    if (cells && isInstrumentsHeader(cells)) lists.push(entry);
+    // No header (empty or unreadable): the bar importer refuses it with the reason.
+    else if (!cells || isBarHeader(cells)) prices.push(entry);
+    else unrecognised.push(entry);
   }
 
   const progress: ImportProgress = {
@@ -124,6 +145,18 @@ export async function importPaths(
     options.onProgress?.({ ...progress });
   };
 
+  for (const entry of unrecognised) {
+    const header = ((await firstLine(entry.file)) ?? '').replace(/^\uFEFF/, '');
+    done(
+      {
+        ok: false,
+        file: entry.file,
+        problem: { file: entry.file, line: 1, value: header, reason: UNRECOGNISED_HEADER },
+      },
+      entry.size,
+      0,
+    );
+  }
   for (const entry of lists) done(await importInstrumentsFile(pool, entry.file), entry.size, 0);
 
   const queue = [...prices];
@@ -150,6 +183,11 @@ export async function importPaths(
       0,
     );
   const rows = sum('rows');
+  const listed = results.flatMap((result) =>
+    result.ok && result.kind === 'instruments' ? [result] : [],
+  );
+  const total = (field: 'rows' | 'inserted' | 'updated' | 'unchanged') =>
+    listed.reduce((count, result) => count + result[field], 0);
   return {
     results,
     files: results.length,
@@ -158,6 +196,15 @@ export async function importPaths(
     inserted: sum('inserted'),
     updated: sum('updated'),
     unchanged: sum('unchanged'),
+    instruments: {
+      rows: total('rows'),
+      inserted: total('inserted'),
+      updated: total('updated'),
+      unchanged: total('unchanged'),
+    },
+    changes: listed.flatMap((result) =>
+      result.changes.map((change) => ({ file: result.file, ...change })),
+    ),
     ms,
     rowsPerSecond: rows / Math.max(ms / 1000, 1e-9),
   };

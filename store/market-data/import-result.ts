@@ -1,6 +1,14 @@
 /** What importing one file produced: counts on success, the exact problem on refusal. */
 import type { FileProblem } from './bar-file.js';
 
+/** A name or sector a constituents list replaced: the symbol, which field, what it was and what it is now. */
+export interface InstrumentChange {
+  symbol: string;
+  field: 'name' | 'sector';
+  old: string;
+  new: string;
+}
+
 /** The outcome of importing one file. Refusals are values, not exceptions (the database was left as it was). */
 export type FileImportResult =
   | {
@@ -23,9 +31,13 @@ export type FileImportResult =
       kind: 'instruments';
       file: string;
       rows: number;
+      /** Symbols not listed before. */
       inserted: number;
+      /** Listed symbols that got a new or first name or sector. */
       updated: number;
       unchanged: number;
+      /** Every existing name or sector that was replaced (filling an empty one is not listed). */
+      changes: InstrumentChange[];
       ms: number;
     }
   | { ok: false; file: string; problem: FileProblem };
