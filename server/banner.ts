@@ -1,4 +1,7 @@
-/** The start-up banner: what runs where (brokers included), and what is not configured yet. */
+/**
+ * The start-up banner: what runs where (the MCP, REST and OpenAPI addresses and the brokers
+ * included), and what is not configured yet.
+ */
 import { APP_VERSION } from '../config/app-info.js';
 import type { Config } from '../config/env.js';
 import type { Database } from '../store/db/open-database.js';
@@ -50,6 +53,9 @@ export function formatBanner(facts: BannerFacts): string {
   return [
     `Countersign ${APP_VERSION} is up in ${facts.startSeconds.toFixed(1)} s: the assistant drafts, the human countersigns.`,
     `  HTTP         ${facts.url}   (GET /health, GET /metrics)`,
+    `  MCP          ${facts.url}/mcp   (Streamable HTTP, bearer token)`,
+    `  REST         ${facts.url}/api   (GET /api/tools, POST /api/tools/:name, /api/proposals)`,
+    `  OpenAPI      ${facts.url}/api/openapi.json`,
     `  Database     ${db}`,
     `  Shared state ${shared}`,
     `  Prices       ${priceLine}`,

@@ -71,6 +71,17 @@ describe('the start-up banner', () => {
     );
   });
 
+  it('lists the MCP, REST and OpenAPI addresses under the server URL', async () => {
+    const lines = (await banner({})).split('\n');
+    const at = lines.findIndex((line) => line.startsWith('  HTTP '));
+    expect(lines.slice(at, at + 4)).toEqual([
+      '  HTTP         http://127.0.0.1:8080   (GET /health, GET /metrics)',
+      '  MCP          http://127.0.0.1:8080/mcp   (Streamable HTTP, bearer token)',
+      '  REST         http://127.0.0.1:8080/api   (GET /api/tools, POST /api/tools/:name, /api/proposals)',
+      '  OpenAPI      http://127.0.0.1:8080/api/openapi.json',
+    ]);
+  });
+
   it('leaves out API tokens once API_TOKENS lists some, and shows Alpaca when set', async () => {
     const text = await banner({
       API_TOKENS: 'ci:abcdefghijklmnopqrstuvwxyz',
