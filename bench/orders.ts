@@ -99,7 +99,7 @@ export async function benchOrders(config: Config, emit: (line: object) => void):
       const outcome = await orders.approve({
         proposalId: proposal.id,
         principalId: local,
-        channel: 'api',
+        channel: 'rest',
         orderHash: proposal.orderHash.slice(0, 12),
         evidence: { kind: 'bench' },
         credential: { kind: 'api_token', tokenId },

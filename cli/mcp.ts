@@ -7,11 +7,12 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { type ApiScope, loadConfig } from '../config/env.js';
 import { createLogger } from '../config/logger.js';
 import { createOrdersRuntime } from '../orders/runtime.js';
+import { createMcpServer } from '../server/mcp-server.js';
 import { openDatabase } from '../store/db/open-database.js';
 import { createKv } from '../store/kv/kv.js';
 import { API_SCOPES } from '../store/repos/api-tokens-repo.js';
+import { createToolContext } from '../tools/context.js';
 import { TOOLS } from '../tools/index.js';
-import { createMcpServer } from '../tools/mcp-server.js';
 import { cliPrincipal } from './cli-principal.js';
 import { reportFailure } from './errors.js';
 
@@ -68,16 +69,18 @@ export async function mcpCommand(options: McpOptions): Promise<void> {
       await database.close();
       return;
     }
-    const server = createMcpServer(TOOLS, ({ signal, progress }) => ({
-      // The OS user who started this process is the person at the client, as at the CLI.
-      principal: { id: principalId, handle, scopes, credential: { kind: 'local' } },
-      pool: database.pool,
-      orders: runtime.orders,
-      logger,
-      progress,
-      signal,
-      now: () => new Date(),
-    }));
+    const server = createMcpServer(TOOLS, ({ signal, progress }) =>
+      createToolContext({
+        // The OS user who started this process is the person at the client, as at the CLI.
+        principal: { id: principalId, handle, scopes, credential: { kind: 'local' } },
+        pool: database.pool,
+        orders: runtime.orders,
+        channel: 'mcp',
+        logger,
+        progress,
+        signal,
+      }),
+    );
     const transport = new StdioServerTransport();
     const closed = new Promise<void>((resolve) => {
       transport.onclose = () => resolve();

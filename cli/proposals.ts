@@ -6,10 +6,9 @@
 import os from 'node:os';
 import { loadConfig } from '../config/env.js';
 import { createLogger } from '../config/logger.js';
-import { displayText } from '../core/display-text.js';
+import { describeProposal } from '../orders/describe.js';
 import { ApprovalRefusedError, NotFoundError } from '../orders/errors.js';
 import { hashMatches } from '../orders/hash.js';
-import { presentProposal } from '../orders/present.js';
 import { createOrdersRuntime } from '../orders/runtime.js';
 import type { Proposal } from '../orders/types.js';
 import { openDatabase } from '../store/db/open-database.js';
@@ -63,35 +62,9 @@ async function withOrders<T>(
   }
 }
 
-/** A proposal for a person: what it would do (from the stored legs), its checks and state; the proposer's note last. */
-export function describeProposal(proposal: Proposal): string {
-  const shown = presentProposal(proposal);
-  const failed = (
-    proposal.riskResults as { passed: boolean; message: string; leg?: number }[]
-  ).filter((r) => !r.passed);
-  const lines: [string, string][] = [
-    ['Proposal', `${proposal.id} (${proposal.status})`],
-    ['Account', proposal.accountId],
-    ...shown.orders.map(
-      (text, k) =>
-        [proposal.kind === 'cancel' ? 'Cancels' : `Leg ${k + 1}`, text] as [string, string],
-    ),
-    [
-      'Risk',
-      failed.length === 0
-        ? 'all checks pass'
-        : failed.map((r) => displayText(r.message, 500)).join('; '),
-    ],
-    [
-      'Approvals',
-      `${proposal.approvals.filter((a) => a.decision === 'approve').length} of ${proposal.requiredApprovals}${proposal.requiredApprovals > 1 ? ' (approvers other than the proposer)' : ''}`,
-    ],
-    ['Expires', proposal.expiresAt],
-    ['Order hash', `${shown.hash} (${proposal.orderHash})`],
-    // Last, and labelled: text someone else wrote, never part of the order.
-    ["Proposer's note", `${shown.noteText} (unverified, not part of the order)`],
-  ];
-  return table(lines);
+/** A proposal for a person (orders/describe.ts), as a two-column table; the proposer's note last. */
+export function proposalTable(proposal: Proposal): string {
+  return table(describeProposal(proposal).map((line) => [line.label, line.text]));
 }
 
 export async function proposalsCommand(options: ProposalsOptions): Promise<void> {
@@ -111,7 +84,7 @@ export async function proposalsCommand(options: ProposalsOptions): Promise<void>
       console.log(`No ${status === 'all' ? '' : `${status} `}proposals.`);
       return;
     }
-    console.log(list.map(describeProposal).join('\n\n'));
+    console.log(list.map(proposalTable).join('\n\n'));
   } catch (error) {
     process.exitCode = report(error);
   }
@@ -126,7 +99,7 @@ export function decideCommand(decision: 'approve' | 'reject') {
         const principalId = await cliPrincipal(pool, options.as ?? 'local');
         // The person sees exactly what they decide on; the decision is bound to that order's hash.
         const shown = await orders.getProposal(id);
-        if (!options.json) console.log(describeProposal(shown));
+        if (!options.json) console.log(proposalTable(shown));
         if (options.hash !== undefined && !hashMatches(options.hash, shown.orderHash))
           throw new UsageError(
             `--hash ${JSON.stringify(options.hash.slice(0, 70))} is not this proposal's order hash (${shown.orderHash.slice(0, 12)}…): it holds another order than the one you were shown, or the hash is mistyped (give 12 hex digits or all 64); nothing was decided`,

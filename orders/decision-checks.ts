@@ -44,7 +44,7 @@ export async function loadDecider(
 }
 
 /** The channels on which the credential decides what the person may do. */
-const CREDENTIAL_CHANNELS = ['api', 'mcp_elicitation'];
+const CREDENTIAL_CHANNELS = ['rest', 'mcp_elicitation'];
 
 /**
  * Why this principal may not decide on this proposal through this channel, or null. `decision`
@@ -78,7 +78,7 @@ export function deciderRefusal(
           ? `API token ${credential.tokenId} is not a live token of principal ${decider.handle}; nothing was decided`
           : `API token ${credential.tokenId} of ${decider.handle} has the scopes ${decider.tokenScopes.join(', ') || 'none'}, not 'approve': the approver role alone does not let a token decide. Approve with \`countersign approve ${proposal.id}\`, or make a token for a person's own client with \`countersign token create --principal ${decider.handle} --scopes read,propose,approve\` (never hand such a token to an autonomous agent)`,
       );
-    if (credential.kind === 'local' && input.channel === 'api')
+    if (credential.kind === 'local' && input.channel === 'rest')
       return new ApprovalRefusedError(
         'scope_missing',
         'a REST decision needs an API token with the approve scope',

@@ -98,7 +98,7 @@ function credentialAllows(
   choice: CredentialChoice,
   elicitationAllowed: boolean,
 ): boolean {
-  if (channel === 'api') return choice === 'own_approve';
+  if (channel === 'rest') return choice === 'own_approve';
   if (channel === 'mcp_elicitation')
     return elicitationAllowed && (choice === 'own_approve' || choice === 'local');
   return true;
@@ -154,7 +154,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       // 'proposer': whoever proposed the target (ann when an agent did).
       who: fc.constantFrom('ann', 'ben', 'proposer'),
       hash: fc.constantFrom('shown' as const, 'short' as const),
-      channel: fc.constantFrom<ApprovalChannel | 'mcp'>('cli', 'api', 'slack'),
+      channel: fc.constantFrom<ApprovalChannel | 'mcp'>('cli', 'rest', 'slack'),
       credential: fc.constantFrom<CredentialChoice>('own_approve', 'local'),
     }),
   },
@@ -174,7 +174,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       ),
       channel: fc.constantFrom<ApprovalChannel | 'mcp'>(
         'cli',
-        'api',
+        'rest',
         'slack',
         'mcp_elicitation',
         'mcp',
@@ -197,7 +197,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       target: fc.nat(),
       who: fc.constantFrom('ann', 'ben'),
       hash: fc.constant('shown' as const),
-      channel: fc.constantFrom<ApprovalChannel | 'mcp'>('api', 'mcp_elicitation'),
+      channel: fc.constantFrom<ApprovalChannel | 'mcp'>('rest', 'mcp_elicitation'),
       credential: fc.constantFrom<CredentialChoice>(
         'none',
         'local',

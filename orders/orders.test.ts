@@ -492,3 +492,61 @@ it('a service without a broker for the account leaves the order unsent for recon
   expect((await orders.ordersOf(proposal.id))[0]?.status).toBe('submitting');
   expect(t.broker.received).toHaveLength(0);
 });
+
+describe('short sales and failed orders', () => {
+  it('refuses at proposal time a sell of shares not held, naming the quantity held', async () => {
+    const proposal = await t.orders.propose({
+      accountId: 'paper',
+      legs: [{ symbol: 'KO', side: 'sell', quantity: 5 }],
+      proposer: { kind: 'principal', principalId: local },
+      channel: 'cli',
+    });
+    const check = (
+      proposal.riskResults as { rule: string; passed: boolean; message: string }[]
+    ).find((one) => one.rule === 'short_sale');
+    expect(check).toMatchObject({ passed: false });
+    expect(check?.message).toMatch(
+      /selling 5 KO but the account holds 0 KO, so at most 0 can be sold/,
+    );
+    await expect(t.orders.approve(decision(proposal, local))).rejects.toThrow(/risk checks fail/);
+    expect(t.broker.received).toHaveLength(0);
+  });
+
+  it('passes the short_sale rule on an account that allows short sales', async () => {
+    await db.pool.query("UPDATE accounts SET allow_short = true WHERE id = 'other'");
+    const proposal = await t.orders.propose({
+      accountId: 'other',
+      legs: [{ symbol: 'KO', side: 'sell', quantity: 5 }],
+      proposer: { kind: 'agent', name: 'test' },
+      channel: 'mcp',
+    });
+    const check = (proposal.riskResults as { rule: string; passed: boolean }[]).find(
+      (one) => one.rule === 'short_sale',
+    );
+    expect(check?.passed).toBe(true);
+  });
+
+  it('a proposal whose order the broker rejects is failed, with the reason, in every listing', async () => {
+    const proposal = await buy(2, 'KO');
+    t.broker.mode = 'reject';
+    const outcome = await t.orders.approve(decision(proposal, local));
+    expect(outcome.status).toBe('submitted');
+    const stored = await t.orders.getProposal(proposal.id);
+    expect(stored.status).toBe('failed');
+    expect(stored.failureReason).toBe('insufficient buying power (test)');
+    const listed = await t.orders.listProposals({ status: 'failed' });
+    expect(listed.map((one) => one.id)).toContain(proposal.id);
+    expect(listed.find((one) => one.id === proposal.id)?.failureReason).toBe(
+      'insufficient buying power (test)',
+    );
+    const { rows } = await db.pool.query(
+      "SELECT after FROM audit_log WHERE action = 'proposal.failed' AND entity_id = $1",
+      [proposal.id],
+    );
+    expect(rows[0]?.after).toEqual({
+      status: 'failed',
+      reason: 'insufficient buying power (test)',
+    });
+    expect((await verifyAudit(db.pool)).ok).toBe(true);
+  });
+});

@@ -14,6 +14,7 @@ interface ProposalRecord {
   status: Proposal['status'];
   order_hash: string;
   proposed_by: string | null;
+  proposed_by_handle: string | null;
   proposer_kind: Proposal['proposerKind'];
   channel: Proposal['channel'];
   rationale: string;
@@ -25,6 +26,7 @@ interface ProposalRecord {
   expires_at: Date;
   decided_at: Date | null;
   decision_reason: string | null;
+  failure_reason: string | null;
 }
 
 /** The legs of proposals, by proposal id, in leg order. */
@@ -75,11 +77,14 @@ async function approvalsOf(db: Queryable, ids: string[]) {
   const { rows } = await db.query<{
     proposal_id: string;
     principal_id: string;
+    handle: string | null;
     decision: 'approve' | 'reject';
     channel: string;
     created_at: Date;
   }>(
-    'SELECT proposal_id, principal_id, decision, channel, created_at FROM approvals WHERE proposal_id = ANY($1) ORDER BY created_at',
+    `SELECT a.proposal_id, a.principal_id, p.handle, a.decision, a.channel, a.created_at
+       FROM approvals a LEFT JOIN principals p ON p.id = a.principal_id
+      WHERE a.proposal_id = ANY($1) ORDER BY a.created_at`,
     [ids],
   );
   const out = new Map<string, Proposal['approvals']>();
@@ -87,6 +92,7 @@ async function approvalsOf(db: Queryable, ids: string[]) {
     const list = out.get(row.proposal_id) ?? [];
     list.push({
       principalId: row.principal_id,
+      handle: row.handle,
       decision: row.decision,
       channel: row.channel,
       at: row.created_at.toISOString(),
@@ -115,6 +121,7 @@ function toProposal(
     status: r.status,
     orderHash: r.order_hash,
     proposedBy: r.proposed_by,
+    proposedByHandle: r.proposed_by_handle,
     proposerKind: r.proposer_kind,
     channel: r.channel,
     rationale: r.rationale,
@@ -126,6 +133,7 @@ function toProposal(
     expiresAt: r.expires_at.toISOString(),
     decidedAt: iso(r.decided_at),
     decisionReason: r.decision_reason,
+    failureReason: r.failure_reason,
     legs: legs.get(r.id) ?? [],
     approvals: approvals.get(r.id) ?? [],
   };
@@ -149,7 +157,7 @@ export async function loadProposal(
 ): Promise<Proposal | undefined> {
   if (!isUuid(id)) return undefined;
   const { rows } = await db.query<ProposalRecord & { legs: unknown[]; approvals: unknown[] }>(
-    `SELECT p.*,
+    `SELECT p.*, (SELECT handle FROM principals WHERE id = p.proposed_by) AS proposed_by_handle,
        COALESCE((SELECT json_agg(json_build_object(
            'proposal_id', l.proposal_id, 'leg', l.leg, 'symbol', l.symbol, 'side', l.side,
            'quantity', l.quantity::text, 'notional', l.notional::text, 'type', l.type,
@@ -157,9 +165,9 @@ export async function loadProposal(
            'time_in_force', l.time_in_force, 'reference_price', l.reference_price::text) ORDER BY l.leg)
          FROM proposal_legs l WHERE l.proposal_id = p.id), '[]') AS legs,
        COALESCE((SELECT json_agg(json_build_object(
-           'principal_id', a.principal_id, 'decision', a.decision, 'channel', a.channel,
-           'created_at', a.created_at) ORDER BY a.created_at)
-         FROM approvals a WHERE a.proposal_id = p.id), '[]') AS approvals
+           'principal_id', a.principal_id, 'handle', d.handle, 'decision', a.decision,
+           'channel', a.channel, 'created_at', a.created_at) ORDER BY a.created_at)
+         FROM approvals a LEFT JOIN principals d ON d.id = a.principal_id WHERE a.proposal_id = p.id), '[]') AS approvals
        FROM proposals p WHERE p.id = $1${lock ? ' FOR UPDATE OF p' : ''}`,
     [id],
   );
@@ -172,12 +180,14 @@ export async function loadProposal(
       (
         row.approvals as {
           principal_id: string;
+          handle: string | null;
           decision: 'approve' | 'reject';
           channel: string;
           created_at: string;
         }[]
       ).map((a) => ({
         principalId: a.principal_id,
+        handle: a.handle,
         decision: a.decision,
         channel: a.channel,
         at: new Date(a.created_at).toISOString(),
@@ -193,7 +203,8 @@ export async function listProposals(
   filter: { status?: string; accountId?: string; accountIds?: string[]; limit?: number },
 ): Promise<Proposal[]> {
   const { rows } = await db.query<ProposalRecord>(
-    `SELECT * FROM proposals
+    `SELECT *, (SELECT handle FROM principals WHERE id = proposed_by) AS proposed_by_handle
+       FROM proposals
       WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR account_id = $2)
         AND ($4::text[] IS NULL OR account_id = ANY($4))
       ORDER BY created_at DESC LIMIT $3`,

@@ -103,8 +103,11 @@ interface AccountRow {
   risk_limits: unknown;
   four_eyes_notional: string | null;
   allow_elicitation: boolean;
+  allow_short: boolean;
   /** Whether the principal asked about (propose's proposer) holds the trader role here. */
   trader: boolean | null;
+  /** That principal's handle. */
+  handle: string | null;
 }
 
 /** The service's operations; see the file comment for the flow. */
@@ -233,11 +236,12 @@ export function createOrders(deps: OrdersDeps): Orders {
     principalId: string | null = null,
   ): Promise<AccountRow> {
     const { rows } = await db.query<AccountRow>(
-      `SELECT a.id, a.broker, a.allow_fractional, a.risk_limits, a.four_eyes_notional::text, a.allow_elicitation,
+      `SELECT a.id, a.broker, a.allow_fractional, a.risk_limits, a.four_eyes_notional::text, a.allow_elicitation, a.allow_short,
               CASE WHEN $2::uuid IS NULL THEN NULL ELSE EXISTS (
                 SELECT 1 FROM role_grants g JOIN principals p ON p.id = g.principal_id
                  WHERE g.principal_id = $2::uuid AND g.role = 'trader' AND p.disabled_at IS NULL
-                   AND (g.account_id IS NULL OR g.account_id = a.id)) END AS trader
+                   AND (g.account_id IS NULL OR g.account_id = a.id)) END AS trader,
+              (SELECT handle FROM principals WHERE id = $2::uuid) AS handle
          FROM accounts a WHERE a.id = $1 AND a.closed_at IS NULL`,
       [id, principalId],
     );
@@ -368,6 +372,7 @@ export function createOrders(deps: OrdersDeps): Orders {
       cash: string;
       positions: { symbol: string; quantity: string }[];
       sectors: Record<string, string | null>;
+      open_sells: Record<string, string>;
       recent: {
         id: string;
         symbol: string;
@@ -386,6 +391,11 @@ export function createOrders(deps: OrdersDeps): Orders {
          COALESCE((SELECT json_agg(json_build_object('symbol', symbol, 'quantity', quantity::text)) FROM held), '[]') AS positions,
          COALESCE((SELECT json_object_agg(symbol, sector) FROM instruments
                     WHERE symbol = ANY($2) OR symbol IN (SELECT symbol FROM held)), '{}') AS sectors,
+         COALESCE((SELECT json_object_agg(symbol, open) FROM (
+                     SELECT symbol, sum(quantity - filled_quantity)::text AS open FROM orders
+                      WHERE account_id = $1 AND side = 'sell' AND quantity IS NOT NULL AND symbol = ANY($2)
+                        AND status IN ('submitting', 'submitted', 'partially_filled')
+                      GROUP BY symbol) s), '{}') AS open_sells,
          COALESCE((SELECT json_agg(json_build_object('id', p.id, 'symbol', l.symbol, 'side', l.side,
                      'quantity', l.quantity::text, 'notional', l.notional::text, 'type', l.type,
                      'limit_price', l.limit_price::text, 'stop_price', l.stop_price::text, 'created_at', p.created_at))
@@ -407,7 +417,17 @@ export function createOrders(deps: OrdersDeps): Orders {
       positions[position.symbol] = { quantity: Number(position.quantity), price: price || 1 };
       equity += Number(position.quantity) * price;
     }
-    return { cash, equity, positions, prices, sectors: row.sectors, recent: row.recent };
+    const openSells: Record<string, number> = {};
+    for (const [symbol, open] of Object.entries(row.open_sells)) openSells[symbol] = Number(open);
+    return {
+      cash,
+      equity,
+      positions,
+      openSells,
+      prices,
+      sectors: row.sectors,
+      recent: row.recent,
+    };
   }
 
   /** Runs every risk rule on every leg; the results as stored with the proposal. */
@@ -483,6 +503,8 @@ export function createOrders(deps: OrdersDeps): Orders {
           cash: state.cash,
           startOfDayEquity: state.equity > 0 ? state.equity : 1,
           positions: state.positions,
+          allowShort: account.allow_short,
+          openSells: state.openSells,
         },
         lastPrice: last ? { price: Number(last.price), asOf: last.at } : null,
         sectors: state.sectors,
@@ -629,6 +651,7 @@ export function createOrders(deps: OrdersDeps): Orders {
       status: 'pending',
       orderHash: hash,
       proposedBy: input.proposer.principalId ?? null,
+      proposedByHandle: acct.handle,
       proposerKind: input.proposer.kind,
       channel: input.channel,
       rationale: input.rationale ?? '',
@@ -640,6 +663,7 @@ export function createOrders(deps: OrdersDeps): Orders {
       expiresAt: stored.expiresAt.toISOString(),
       decidedAt: null,
       decisionReason: null,
+      failureReason: null,
       legs,
       approvals: [],
     };
@@ -754,7 +778,7 @@ export function createOrders(deps: OrdersDeps): Orders {
     input: DecisionInput,
     decision: 'approve' | 'reject',
   ): Promise<
-    | { proposal: Proposal; account: AccountRow }
+    | { proposal: Proposal; account: AccountRow; deciderHandle: string | null }
     | { refusal: ApprovalRefusedError; expired?: string }
   > {
     const early = await decisionState(client, input, decision, true);
@@ -782,7 +806,7 @@ export function createOrders(deps: OrdersDeps): Orders {
             : `no order hash was given for proposal ${proposal.id}: a decision must carry the hash of the order the person was shown (in full, or its first ${SHORT_HASH_LENGTH} hex digits)`,
         ),
       };
-    return { proposal, account: acct };
+    return { proposal, account: acct, deciderHandle: early.deciderHandle };
   }
 
   /**
@@ -795,7 +819,7 @@ export function createOrders(deps: OrdersDeps): Orders {
     decision: 'approve' | 'reject',
     lock: boolean,
   ): Promise<
-    | { proposal: Proposal; account: AccountRow }
+    | { proposal: Proposal; account: AccountRow; deciderHandle: string | null }
     | { refusal: ApprovalRefusedError; expired?: string }
   > {
     if (!APPROVAL_CHANNELS.includes(input.channel))
@@ -841,7 +865,7 @@ export function createOrders(deps: OrdersDeps): Orders {
           `principal ${decider?.handle} already decided proposal ${proposal.id}; an approval counts once${proposal.requiredApprovals > 1 ? ' (the four-eyes rule needs a different approver)' : ''}`,
         ),
       };
-    return { proposal, account: acct };
+    return { proposal, account: acct, deciderHandle: decider?.handle ?? null };
   }
 
   /** Drift guard and risk rules at approval time. */
@@ -878,7 +902,7 @@ export function createOrders(deps: OrdersDeps): Orders {
     const result = await inTransaction(pool, async (client) => {
       const checked = await checkDecision(client, input, 'approve');
       if ('refusal' in checked) return checked;
-      const { proposal, account: acct } = checked;
+      const { proposal, account: acct, deciderHandle } = checked;
       const market = await checkMarket(client, proposal, acct);
       if (market) return { refusal: market };
       const decidedAt = now();
@@ -921,6 +945,7 @@ export function createOrders(deps: OrdersDeps): Orders {
               ...proposal.approvals,
               {
                 principalId: input.principalId,
+                handle: deciderHandle,
                 decision: 'approve' as const,
                 channel: input.channel,
                 at: decidedAt.toISOString(),
@@ -1099,6 +1124,39 @@ export function createOrders(deps: OrdersDeps): Orders {
     await record(order, answer);
   }
 
+  /**
+   * After an order of `proposalId` failed: the proposal keeps why, leg by leg, and becomes
+   * 'failed' once every order it became has failed (a basket with some orders working stays
+   * 'submitted', its failure_reason naming the legs that failed). In the caller's transaction.
+   */
+  async function settleFailure(client: PoolClient, proposalId: string): Promise<void> {
+    const { rows } = await client.query<{ status: string; failure_reason: string | null }>(
+      `UPDATE proposals p SET
+          status = CASE WHEN NOT EXISTS (SELECT 1 FROM orders o WHERE o.proposal_id = p.id AND o.status <> 'failed')
+                        THEN 'failed' ELSE p.status END,
+          failure_reason = (
+            SELECT string_agg(
+                     CASE WHEN p.kind = 'basket' THEN 'leg ' || o.leg || ' (' || o.symbol || '): ' ELSE '' END
+                       || COALESCE(o.failure_reason, 'rejected by the broker'), '; ' ORDER BY o.leg)
+              FROM orders o WHERE o.proposal_id = p.id AND o.status = 'failed')
+        WHERE p.id = $1 AND p.status = 'submitted'
+        RETURNING p.status, p.failure_reason`,
+      [proposalId],
+    );
+    const row = rows[0];
+    if (row?.status === 'failed')
+      await audit(client, {
+        actorKind: 'system',
+        actorId: null,
+        channel: 'system',
+        action: 'proposal.failed',
+        entityKind: 'proposal',
+        entityId: proposalId,
+        before: { status: 'submitted' },
+        after: { status: 'failed', reason: row.failure_reason },
+      });
+  }
+
   /** Applies the broker's answer to a row still marked 'submitting' (the paper broker may already have moved it on). */
   async function record(order: OrderRow, answer: BrokerOrder): Promise<void> {
     const status = statusFrom(answer);
@@ -1136,6 +1194,7 @@ export function createOrders(deps: OrdersDeps): Orders {
           brokerStatus: answer.status,
         },
       });
+      if (rows[0]?.status === 'failed') await settleFailure(client, order.proposalId);
       return rows[0]?.status ?? status;
     });
     const base = {
@@ -1168,6 +1227,7 @@ export function createOrders(deps: OrdersDeps): Orders {
         before: { status: order.status },
         after: { status: 'failed', reason },
       });
+      await settleFailure(client, order.proposalId);
     });
     publish('order.failed', {
       orderId: order.id,
@@ -1429,7 +1489,11 @@ export function createOrders(deps: OrdersDeps): Orders {
               avgFillPrice: answer.avgFillPrice,
             },
           });
+          if (status === 'failed') await settleFailure(client, order.proposalId);
         });
+      } else if (status === 'failed') {
+        // The paper broker moved the row itself (a fill-time shortfall): the proposal follows.
+        await inTransaction(pool, (client) => settleFailure(client, order.proposalId));
       }
       changed += 1;
       const base = {

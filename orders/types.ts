@@ -4,27 +4,45 @@ import type { OrderSide, OrderType, TimeInForce } from '../broker/port.js';
 export type { OrderSide, OrderType, TimeInForce };
 
 /** Where a proposal came from. */
-export type ProposalChannel = 'slack' | 'telegram' | 'web' | 'cli' | 'mcp' | 'api' | 'system';
+export type ProposalChannel =
+  | 'slack'
+  | 'telegram'
+  | 'web'
+  | 'cli'
+  | 'mcp'
+  | 'rest'
+  | 'chat'
+  | 'system';
 /** The human channels an approval can come through. */
-export type ApprovalChannel = 'slack' | 'telegram' | 'web' | 'cli' | 'mcp_elicitation' | 'api';
+export type ApprovalChannel = 'slack' | 'telegram' | 'web' | 'cli' | 'mcp_elicitation' | 'rest';
 export const APPROVAL_CHANNELS: readonly ApprovalChannel[] = [
   'slack',
   'telegram',
   'web',
   'cli',
   'mcp_elicitation',
-  'api',
+  'rest',
 ];
 /** Who or what drafted a proposal. */
-export type ProposerKind = 'principal' | 'agent' | 'mcp_client' | 'alert' | 'rebalance';
+export type ProposerKind =
+  | 'principal'
+  | 'agent'
+  | 'mcp_client'
+  | 'api_client'
+  | 'alert'
+  | 'rebalance';
 
-export type ProposalStatus =
-  | 'pending'
-  | 'approved'
-  | 'rejected'
-  | 'expired'
-  | 'submitted'
-  | 'needs_attention';
+/** Every status a proposal can have ('failed': every order it became failed at the broker). */
+export const PROPOSAL_STATUSES = [
+  'pending',
+  'approved',
+  'rejected',
+  'expired',
+  'submitted',
+  'failed',
+  'needs_attention',
+] as const;
+export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
 
 export type OrderStatus =
   | 'submitting'
@@ -82,7 +100,9 @@ export interface Proposal {
   kind: 'order' | 'basket' | 'cancel';
   status: ProposalStatus;
   orderHash: string;
+  /** The proposer's principal id, and its handle (what people are shown). */
   proposedBy: string | null;
+  proposedByHandle: string | null;
   proposerKind: ProposerKind;
   channel: ProposalChannel;
   rationale: string;
@@ -94,8 +114,20 @@ export interface Proposal {
   expiresAt: string;
   decidedAt: string | null;
   decisionReason: string | null;
+  /**
+   * Why orders of this proposal failed at the broker, leg by leg (null when none did). With every
+   * order failed the status is 'failed'; with some, it stays 'submitted' and this says which.
+   */
+  failureReason: string | null;
   legs: Leg[];
-  approvals: { principalId: string; decision: 'approve' | 'reject'; channel: string; at: string }[];
+  approvals: {
+    principalId: string;
+    /** The decider's handle. */
+    handle: string | null;
+    decision: 'approve' | 'reject';
+    channel: string;
+    at: string;
+  }[];
 }
 
 /**
@@ -115,7 +147,7 @@ export interface DecisionInput {
   /** What the adapter verified (a signature, a session, an OS user…), kept with the decision. */
   evidence: Record<string, unknown>;
   reason?: string;
-  /** Required on the 'api' and 'mcp_elicitation' channels (see DecisionCredential). */
+  /** Required on the 'rest' and 'mcp_elicitation' channels (see DecisionCredential). */
   credential?: DecisionCredential;
 }
 

@@ -359,7 +359,7 @@ describe('hostile input', () => {
     const proposal = await propose();
     const shown = await call('GET', `/api/proposals/${proposal.id}`, tokens.approver);
     expect(shown.body.proposal).toMatchObject({
-      untrusted_text: { fields: ['rationale', 'decision_reason'] },
+      untrusted_text: { fields: ['rationale', 'decision_reason', 'failure_reason'] },
     });
     const explained = await call('POST', '/api/tools/explain_trade', tokens.approver, {
       proposal_id: proposal.id,
@@ -368,5 +368,59 @@ describe('hostile input', () => {
       (explained.body.output as { untrusted_text: { fields: string[]; note: string } })
         .untrusted_text,
     ).toMatchObject({ fields: ['rationale', 'decision_reason', 'failure_reason'] });
+  });
+});
+
+describe('the channel a proposal came through is recorded, with who proposed it by name', () => {
+  it('a proposal made over REST is channel rest, proposer kind api_client, proposed_by the handle', async () => {
+    const made = await call('POST', '/api/tools/propose_order', tokens.approver, {
+      account: 'paper',
+      symbol: 'KO',
+      side: 'buy',
+      quantity: 3,
+      rationale: 'rest channel',
+    });
+    expect(made.status).toBe(200);
+    const id = (made.body.output as { id: string }).id;
+    const { rows } = await db.pool.query(
+      'SELECT channel, proposer_kind, proposed_by FROM proposals WHERE id = $1',
+      [id],
+    );
+    expect(rows[0]).toEqual({
+      channel: 'rest',
+      proposer_kind: 'api_client',
+      proposed_by: ids.alice,
+    });
+    const shown = await call('GET', `/api/proposals/${id}`, tokens.approver);
+    expect(shown.body.proposal).toMatchObject({
+      channel: 'rest',
+      proposer_kind: 'api_client',
+      proposed_by: 'alice',
+      proposed_by_id: ids.alice,
+    });
+    const { rows: audit } = await db.pool.query(
+      "SELECT actor_kind, channel FROM audit_log WHERE action = 'proposal.created' AND entity_id = $1",
+      [id],
+    );
+    expect(audit[0]).toEqual({ actor_kind: 'api_client', channel: 'rest' });
+    const listed = await call('POST', '/api/tools/list_orders', tokens.approver, {
+      account: 'paper',
+    });
+    const row = (
+      listed.body.output as { rows: { proposal_id: string; proposed_by: string }[] }
+    ).rows.find((one) => one.proposal_id === id);
+    expect(row?.proposed_by).toBe('alice');
+  });
+
+  it('a REST approval is recorded with channel rest and the approver by name', async () => {
+    const proposal = await propose();
+    const approved = await call('POST', `/api/proposals/${proposal.id}/approve`, tokens.approver, {
+      order_hash: proposal.orderHash.slice(0, 12),
+    });
+    expect(approved.status).toBe(200);
+    const shown = await call('GET', `/api/proposals/${proposal.id}`, tokens.approver);
+    expect(shown.body.proposal).toMatchObject({
+      approvals: [{ principal: 'alice', principal_id: ids.alice, channel: 'rest' }],
+    });
   });
 });

@@ -15,10 +15,11 @@ import { Hono } from 'hono';
 import { silentLogger } from '../config/logger.js';
 import type { Orders } from '../orders/service.js';
 import type { Pool } from '../store/db/pool.js';
+import { createToolContext } from '../tools/context.js';
 import { TOOLS } from '../tools/index.js';
-import { createMcpServer } from '../tools/mcp-server.js';
 import type { ToolPrincipal } from '../tools/tool.js';
 import { type AuthEnv, type AuthPrincipal, bearerAuth } from './auth.js';
+import { createMcpServer } from './mcp-server.js';
 import { type EndReason, SessionTable, type TrackedSession } from './mcp-sessions.js';
 import type { ApiServices } from './proposals-routes.js';
 import { BODY_LIMIT_BYTES } from './request-guards.js';
@@ -144,22 +145,24 @@ export function mcpRoutes(services: ApiServices, options: McpRoutesOptions = {})
     const session = { principalId: principal.principalId, handle: principal.handle } as Session;
     session.scopes = [...principal.scopes];
     session.busy = 0;
-    session.server = createMcpServer(TOOLS, ({ signal, progress }) => ({
-      // The opening token: orders checks at decision time that it is still live and may approve.
-      principal: {
-        id: session.principalId,
-        handle: session.handle,
-        scopes: session.scopes,
-        credential: { kind: 'api_token', tokenId: principal.tokenId },
-      },
-      pool: services.pool as Pool,
-      orders: services.orders as Orders,
-      logger: logger(),
-      progress,
-      signal,
-      now: () => new Date(),
-      limiter: services.limiter,
-    }));
+    session.server = createMcpServer(TOOLS, ({ signal, progress }) =>
+      createToolContext({
+        // The opening token: orders checks at decision time that it is still live and may approve.
+        principal: {
+          id: session.principalId,
+          handle: session.handle,
+          scopes: session.scopes,
+          credential: { kind: 'api_token', tokenId: principal.tokenId },
+        },
+        pool: services.pool as Pool,
+        orders: services.orders as Orders,
+        channel: 'mcp',
+        logger: logger(),
+        progress,
+        signal,
+        ...(services.limiter ? { limiter: services.limiter } : {}),
+      }),
+    );
     session.transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       // The app's body limit already applies; this keeps the same limit where /mcp is mounted alone.

@@ -4,9 +4,11 @@
  * (/api/backtests/{id}, /api/portfolio/{account}), served without auth at
  * /api/openapi.json by `openApiRoute()` (mounted at /api).
  */
+
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { APP_VERSION } from '../config/app-info.js';
+import { PROPOSAL_STATUSES } from '../orders/types.js';
 import { TOOLS } from '../tools/index.js';
 import { requiredScope } from '../tools/invoke.js';
 import type { Tool } from '../tools/tool.js';
@@ -300,7 +302,7 @@ export function openApiDocument(tools: readonly Tool[] = TOOLS): JsonObject {
           in: 'query',
           schema: {
             type: 'string',
-            enum: ['pending', 'approved', 'rejected', 'expired', 'submitted', 'needs_attention'],
+            enum: [...PROPOSAL_STATUSES],
           },
         },
         { name: 'account', in: 'query', schema: { type: 'string' } },

@@ -10,7 +10,7 @@ import type { Logger } from '../config/logger.js';
 import { ApprovalRefusedError, NotFoundError, OrderInputError } from '../orders/errors.js';
 import { shortHash } from '../orders/hash.js';
 import type { Orders } from '../orders/service.js';
-import { legView, type Proposal } from '../orders/types.js';
+import { legView, PROPOSAL_STATUSES, type Proposal } from '../orders/types.js';
 import { auditBatcherFor } from '../store/audit/audit-batcher.js';
 import type { Pool } from '../store/db/pool.js';
 import type { RateLimiter } from '../store/kv/rate-limiter.js';
@@ -33,7 +33,7 @@ export interface ApiServices {
   tokens?: TokenCache;
 }
 
-const STATUSES = ['pending', 'approved', 'rejected', 'expired', 'submitted', 'needs_attention'];
+const STATUSES: readonly string[] = PROPOSAL_STATUSES;
 
 /** A proposal as the API shows it: snake_case, the hash to approve, the orders it became. */
 function view(proposal: Proposal) {
@@ -44,12 +44,15 @@ function view(proposal: Proposal) {
     status: proposal.status,
     order_hash: proposal.orderHash,
     order_hash_short: shortHash(proposal.orderHash),
+    failure_reason: proposal.failureReason,
     proposer_kind: proposal.proposerKind,
-    proposed_by: proposal.proposedBy,
+    proposed_by: proposal.proposedByHandle,
+    proposed_by_id: proposal.proposedBy,
     channel: proposal.channel,
     rationale: proposal.rationale,
     required_approvals: proposal.requiredApprovals,
     approvals: proposal.approvals.map((a) => ({
+      principal: a.handle,
       principal_id: a.principalId,
       decision: a.decision,
       channel: a.channel,
@@ -62,7 +65,7 @@ function view(proposal: Proposal) {
     expires_at: proposal.expiresAt,
     decided_at: proposal.decidedAt,
     decision_reason: proposal.decisionReason,
-    untrusted_text: quotedTextMarker(['rationale', 'decision_reason']),
+    untrusted_text: quotedTextMarker(['rationale', 'decision_reason', 'failure_reason']),
   };
 }
 
@@ -136,7 +139,7 @@ export function proposalsRoutes(
     await auditBatcherFor(pool()).append({
       actorKind: 'principal',
       actorId: principal.principalId,
-      channel: 'api',
+      channel: 'rest',
       action: 'access.refused',
       entityKind: 'proposal',
       entityId,
@@ -247,7 +250,7 @@ export function proposalsRoutes(
       const input = {
         proposalId: id,
         principalId: principal.principalId,
-        channel: 'api' as const,
+        channel: 'rest' as const,
         orderHash,
         evidence: {
           kind: 'api_token',

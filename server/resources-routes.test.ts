@@ -48,6 +48,8 @@ beforeAll(async () => {
       principal: { id: rows[0]?.id as string, handle: 'reader', scopes: ['read'] },
       pool: db.pool,
       orders: t.orders,
+      channel: 'rest',
+      proposerKind: 'api_client',
       logger: silentLogger(),
       progress: () => undefined,
       signal: new AbortController().signal,
@@ -118,7 +120,7 @@ describe('resource routes', () => {
     const { rows } = await db.pool.query(
       "SELECT channel, after FROM audit_log WHERE action = 'tool.called' AND entity_id = 'get_portfolio' ORDER BY seq DESC LIMIT 1",
     );
-    expect(rows[0]).toMatchObject({ channel: 'api', after: { outcome: 'ok' } });
+    expect(rows[0]).toMatchObject({ channel: 'rest', after: { outcome: 'ok' } });
   });
 
   it('answer 401 without a token and 403 without the read scope', async () => {

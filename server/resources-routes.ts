@@ -59,7 +59,6 @@ export function resourcesRoutes(services: ApiServices): Hono<AuthEnv> {
       getPortfolio,
       { account: c.req.param('account') },
       restToolContext(services, c.get('principal'), c.req.raw.signal),
-      'api',
     );
     if (!result.ok)
       return c.json(

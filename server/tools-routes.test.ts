@@ -75,7 +75,7 @@ describe('/api/tools', () => {
     const { rows } = await db.pool.query(
       "SELECT channel, after FROM audit_log WHERE action = 'tool.called' ORDER BY seq DESC LIMIT 1",
     );
-    expect(rows[0]).toMatchObject({ channel: 'api', after: { outcome: 'ok' } });
+    expect(rows[0]).toMatchObject({ channel: 'rest', after: { outcome: 'ok' } });
   });
 
   it('answers 401 without a token', async () => {

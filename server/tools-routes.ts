@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { silentLogger } from '../config/logger.js';
 import type { Orders } from '../orders/service.js';
 import type { Pool } from '../store/db/pool.js';
+import { createToolContext } from '../tools/context.js';
 import { TOOLS, toolByName } from '../tools/index.js';
 import { type InvokeErrorCode, invokeTool } from '../tools/invoke.js';
 import type { Tool, ToolContext, ToolPrincipal } from '../tools/tool.js';
@@ -32,16 +33,15 @@ export function restToolContext(
   principal: AuthPrincipal,
   signal: AbortSignal,
 ): ToolContext {
-  return {
+  return createToolContext({
     principal: toolPrincipal(principal),
     pool: services.pool as Pool,
     orders: services.orders as Orders,
+    channel: 'rest',
     logger: services.logger ?? silentLogger(),
-    progress: () => undefined,
     signal,
-    now: () => new Date(),
-    limiter: services.limiter,
-  };
+    ...(services.limiter ? { limiter: services.limiter } : {}),
+  });
 }
 
 /** The HTTP status of each error code a tool call can answer. */
@@ -113,7 +113,6 @@ export function toolsRoutes(
       tool,
       body,
       restToolContext(services, principal, c.req.raw.signal),
-      'api',
     );
     if (!result.ok)
       return c.json(

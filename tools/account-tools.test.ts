@@ -62,6 +62,8 @@ function context(scopes: ('read' | 'propose')[] = ['read', 'propose']): ToolCont
     principal: { id: local, handle: 'local', scopes },
     pool: db.pool,
     orders: t.orders,
+    channel: 'mcp',
+    proposerKind: 'mcp_client',
     logger: silentLogger(),
     progress: () => {},
     signal: new AbortController().signal,

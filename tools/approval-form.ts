@@ -8,10 +8,10 @@
  */
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
+import { presentProposal } from '../orders/describe.js';
 import { ApprovalRefusedError } from '../orders/errors.js';
-import { presentProposal } from '../orders/present.js';
 import type { Proposal } from '../orders/types.js';
-import { describeProposal, type proposalOutput } from './proposal-output.js';
+import { type proposalOutput, proposalResult } from './proposal-output.js';
 import type { ToolContext } from './tool.js';
 
 /** Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L). */
@@ -55,7 +55,7 @@ type Output = z.infer<typeof proposalOutput>;
  * proposal stays pending and the result says why no form was shown.
  */
 export async function askToApprove(proposal: Proposal, context: ToolContext): Promise<Output> {
-  const described = describeProposal(proposal);
+  const described = proposalResult(proposal);
   if (!context.confirm) return described;
   const elsewhere = 'The proposal waits for a human approver elsewhere.';
   if (!context.principal.scopes.includes('approve'))
@@ -113,7 +113,7 @@ export async function askToApprove(proposal: Proposal, context: ToolContext): Pr
       evidence: { kind: 'mcp_elicitation', principal: context.principal.handle, codeTyped: true },
     });
     return {
-      ...describeProposal(outcome.proposal),
+      ...proposalResult(outcome.proposal),
       approval: 'approved',
       approval_message:
         outcome.status === 'submitted'

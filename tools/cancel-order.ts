@@ -1,6 +1,7 @@
 /** cancel_order: proposes cancelling a working order; the cancel itself needs a human approval. */
 import { z } from 'zod';
 import { askToApprove } from './approval-form.js';
+import { proposalSource } from './context.js';
 import { proposalOutput, requireProposeScope, toToolError } from './proposal-output.js';
 import { defineTool, PROPOSES } from './tool.js';
 
@@ -28,8 +29,7 @@ export const cancelOrder = defineTool({
     try {
       const proposal = await context.orders.proposeCancel({
         orderId: input.order_id,
-        proposer: { kind: 'mcp_client', principalId: context.principal.id },
-        channel: 'mcp',
+        ...proposalSource(context),
         rationale: input.rationale,
       });
       return await askToApprove(proposal, context);

@@ -1,7 +1,7 @@
 /** explain_trade: one proposal in full — legs, rationale, risk checks, approvals, orders, fills. */
 import { z } from 'zod';
 import { isUuid } from '../orders/repo.js';
-import { legView, type Proposal } from '../orders/types.js';
+import { legView, PROPOSAL_STATUSES, type Proposal } from '../orders/types.js';
 import { requireReadAccess } from './account-access.js';
 import { legOutput, toToolError } from './proposal-output.js';
 import { defineTool, READ_ONLY, ToolError } from './tool.js';
@@ -18,12 +18,17 @@ export const explainTrade = defineTool({
   output: z.object({
     proposal_id: z.string().describe('Proposal id'),
     kind: z.string().describe('order, basket or cancel'),
-    status: z
+    status: z.string().describe(PROPOSAL_STATUSES.join(', ')),
+    failure_reason: z
       .string()
-      .describe('pending, approved, rejected, expired, submitted or needs_attention'),
+      .nullable()
+      .describe('Why its orders failed at the broker, when any did (quoted text)'),
     account: z.string().describe('Account id'),
-    proposer_kind: z.string().describe('principal, agent, mcp_client, alert or rebalance'),
-    proposed_by: z.string().nullable().describe('Principal id of the proposer, when known'),
+    proposer_kind: z
+      .string()
+      .describe('principal, agent, mcp_client, api_client, alert or rebalance'),
+    proposed_by: z.string().nullable().describe('Handle of the proposing principal, when known'),
+    proposed_by_id: z.string().nullable().describe('Principal id of the proposer, when known'),
     channel: z.string().describe('Channel it was proposed through'),
     rationale: z
       .string()
@@ -57,7 +62,9 @@ export const explainTrade = defineTool({
           principal_id: z.string().describe('Who decided'),
           handle: z.string().nullable().describe('Their handle'),
           decision: z.string().describe('approve or reject'),
-          channel: z.string().describe('Channel of the decision (cli, api, slack…)'),
+          channel: z
+            .string()
+            .describe('Channel of the decision (cli, rest, mcp_elicitation, slack…)'),
           at: z.string().describe('ISO timestamp of the decision'),
         }),
       )
@@ -131,12 +138,6 @@ export const explainTrade = defineTool({
          FROM fills WHERE order_id = ANY($1::uuid[]) ORDER BY filled_at, id`,
       [orders.map((o) => o.id)],
     );
-    const ids = [...new Set(proposal.approvals.map((a) => a.principalId))];
-    const { rows: handles } = await context.pool.query<{ id: string; handle: string }>(
-      'SELECT id, handle FROM principals WHERE id = ANY($1::uuid[])',
-      [ids],
-    );
-    const handleOf = new Map(handles.map((h) => [h.id, h.handle]));
     const checks = proposal.riskResults as {
       leg?: number;
       rule?: string;
@@ -147,9 +148,11 @@ export const explainTrade = defineTool({
       proposal_id: proposal.id,
       kind: proposal.kind,
       status: proposal.status,
+      failure_reason: proposal.failureReason,
       account: proposal.accountId,
       proposer_kind: proposal.proposerKind,
-      proposed_by: proposal.proposedBy,
+      proposed_by: proposal.proposedByHandle,
+      proposed_by_id: proposal.proposedBy,
       channel: proposal.channel,
       rationale: proposal.rationale,
       strategy: proposal.strategy,
@@ -168,7 +171,7 @@ export const explainTrade = defineTool({
       })),
       approvals: proposal.approvals.map((a) => ({
         principal_id: a.principalId,
-        handle: handleOf.get(a.principalId) ?? null,
+        handle: a.handle,
         decision: a.decision,
         channel: a.channel,
         at: a.at,

@@ -14,6 +14,7 @@ import { MemoryRateLimiter } from '../store/kv/memory-rate-limiter.js';
 import { importPaths } from '../store/market-data/import-paths.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
 import { SAMPLE_DIR } from '../test/helpers/fixtures.js';
+import { DEFAULT_PROPOSER_KIND, type ToolChannel } from './context.js';
 import { TOOLS, toolByName } from './index.js';
 import { argsHash, invokeTool } from './invoke.js';
 import type { Tool, ToolContext, ToolPrincipal } from './tool.js';
@@ -37,11 +38,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function context(scopes: ToolPrincipal['scopes']): ToolContext {
+function context(scopes: ToolPrincipal['scopes'], channel: ToolChannel = 'rest'): ToolContext {
   return {
     principal: { id: principalId, handle: 'local', scopes },
     pool: db.pool,
     orders: t.orders,
+    channel,
+    proposerKind: DEFAULT_PROPOSER_KIND[channel],
     logger: silentLogger(),
     progress: () => undefined,
     signal: new AbortController().signal,
@@ -175,7 +178,7 @@ describe('invokeTool', () => {
   it('writes one audit entry per call with the arguments hash and the outcome; the chain verifies', async () => {
     const args = { symbol: 'KO' };
     const before = await count('audit_log');
-    await invokeTool(tool('get_quote'), args, context(['read']), 'mcp');
+    await invokeTool(tool('get_quote'), args, context(['read'], 'mcp'));
     const ok = await lastAudit();
     expect(ok).toMatchObject({
       action: 'tool.called',
@@ -189,7 +192,7 @@ describe('invokeTool', () => {
     expect(ok?.after.args_sha256).toBe(argsHash(args));
     expect(ok?.after.args_sha256).toMatch(/^[0-9a-f]{64}$/);
     await invokeTool(tool('get_quote'), { symbol: 7 }, context(['read']));
-    expect(await lastAudit()).toMatchObject({ channel: 'api', after: { outcome: 'bad_input' } });
+    expect(await lastAudit()).toMatchObject({ channel: 'rest', after: { outcome: 'bad_input' } });
     expect(await count('audit_log')).toBe(before + 2);
     expect((await verifyAudit(db.pool)).ok).toBe(true);
   });

@@ -31,9 +31,6 @@ export type InvokeResult =
   | { ok: true; output: Record<string, unknown> }
   | { ok: false; code: InvokeErrorCode; message: string };
 
-/** The transport a call came through (the audit entry's channel). */
-export type InvokeChannel = 'mcp' | 'api';
-
 /** SHA-256 hex of the arguments' canonical JSON, bounded in depth and size (tools/argument-bounds.ts). */
 export function argsHash(rawInput: unknown): string {
   return argumentsDigest(rawInput).sha256;
@@ -142,14 +139,13 @@ async function run(tool: Tool, rawInput: unknown, context: ToolContext): Promise
 }
 
 /**
- * Runs one call of `tool` for `context.principal`: never throws. Every call, whatever its
+ * Runs one call of `tool` for `context.principal` through `context.channel`: never throws. Every call, whatever its
  * outcome, gets an audit entry 'tool.called' after it; an audit failure is logged, not returned.
  */
 export async function invokeTool(
   tool: Tool,
   rawInput: unknown,
   context: ToolContext,
-  channel: InvokeChannel = 'api',
 ): Promise<InvokeResult> {
   let result: InvokeResult;
   try {
@@ -176,7 +172,7 @@ export async function invokeTool(
     await auditBatcherFor(context.pool).append({
       actorKind: 'principal',
       actorId: context.principal.id,
-      channel,
+      channel: context.channel,
       action: 'tool.called',
       entityKind: 'tool',
       entityId: tool.name,

@@ -1,24 +1,20 @@
 /** list_orders: recent proposals and the orders they became, one flat row per leg. */
 import { z } from 'zod';
+import { PROPOSAL_STATUSES } from '../orders/types.js';
 import { requireReadAccess } from './account-access.js';
 import { toToolError } from './proposal-output.js';
 import { defineTool, READ_ONLY } from './tool.js';
 
-const STATUSES = [
-  'all',
-  'pending',
-  'approved',
-  'rejected',
-  'expired',
-  'submitted',
-  'needs_attention',
-] as const;
+const STATUSES = ['all', ...PROPOSAL_STATUSES] as const;
 
 const row = z.object({
   proposal_id: z.string().describe('Proposal id (uuid)'),
-  proposal_status: z
+  proposal_status: z.string().describe(PROPOSAL_STATUSES.join(', ')),
+  failure_reason: z
     .string()
-    .describe('pending, approved, rejected, expired, submitted or needs_attention'),
+    .nullable()
+    .describe("Why the proposal's orders failed at the broker, when any did (quoted text)"),
+  proposed_by: z.string().nullable().describe('Handle of the proposing principal'),
   kind: z.string().describe('order, basket or cancel'),
   account: z.string().describe('Account id'),
   created_at: z.string().describe('ISO timestamp of the proposal'),
@@ -48,6 +44,10 @@ const row = z.object({
     ),
   filled_quantity: z.string().nullable().describe('Shares filled so far'),
   avg_fill_price: z.string().nullable().describe('Average fill price in USD'),
+  order_failure: z
+    .string()
+    .nullable()
+    .describe("The broker's reason when this order failed (quoted text)"),
 });
 
 export const listOrders = defineTool({
@@ -75,7 +75,7 @@ export const listOrders = defineTool({
     rows: z.array(row).describe('One row per proposal leg, newest proposal first'),
   }),
   writes: false,
-  quotedText: ['rationale'],
+  quotedText: ['rationale', 'failure_reason', 'order_failure'],
   annotations: READ_ONLY,
   async handler(input, context) {
     await requireReadAccess(context, input.account, 'list_orders');
@@ -91,6 +91,8 @@ export const listOrders = defineTool({
         const base = {
           proposal_id: proposal.id,
           proposal_status: proposal.status,
+          failure_reason: proposal.failureReason,
+          proposed_by: proposal.proposedByHandle,
           kind: proposal.kind,
           account: proposal.accountId,
           created_at: proposal.createdAt,
@@ -112,6 +114,7 @@ export const listOrders = defineTool({
             order_status: null,
             filled_quantity: null,
             avg_fill_price: null,
+            order_failure: null,
           });
         for (const leg of proposal.legs) {
           const order = orders.find((o) => o.leg === leg.leg);
@@ -128,6 +131,7 @@ export const listOrders = defineTool({
             order_status: order?.status ?? null,
             filled_quantity: order?.filledQuantity ?? null,
             avg_fill_price: order?.avgFillPrice ?? null,
+            order_failure: order?.failureReason ?? null,
           });
         }
       }

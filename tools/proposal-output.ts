@@ -4,6 +4,7 @@
  * mapping of the orders service's errors onto ToolError and the 'propose' scope check.
  */
 import { z } from 'zod';
+import { failedChecks } from '../orders/describe.js';
 import {
   AccessDeniedError,
   ApprovalRefusedError,
@@ -11,7 +12,7 @@ import {
   OrderInputError,
 } from '../orders/errors.js';
 import { shortHash } from '../orders/hash.js';
-import { legView, type Proposal } from '../orders/types.js';
+import { legView, PROPOSAL_STATUSES, type Proposal } from '../orders/types.js';
 import { type ToolContext, ToolError } from './tool.js';
 
 /** Maps the orders service's domain errors onto ToolError, keeping the message. */
@@ -62,8 +63,12 @@ export const strategyField = z
 export const proposalOutput = z.object({
   id: z.string().describe('Proposal id (uuid); a human approves this id'),
   status: z
-    .enum(['pending', 'approved', 'rejected', 'expired', 'submitted', 'needs_attention'])
+    .enum(PROPOSAL_STATUSES)
     .describe('Always pending when just proposed: nothing has been sent to a broker'),
+  failure_reason: z
+    .string()
+    .nullable()
+    .describe('Why its orders failed at the broker, when any did (status failed when all did)'),
   kind: z.enum(['order', 'basket', 'cancel']).describe('order, basket (several legs) or cancel'),
   account: z.string().describe('Account id'),
   order_hash: z.string().describe('SHA-256 of exactly what the human is asked to approve'),
@@ -94,13 +99,12 @@ export const proposalOutput = z.object({
 });
 
 /** The output of a proposing tool for `proposal`. */
-export function describeProposal(proposal: Proposal): z.infer<typeof proposalOutput> {
-  const checks = proposal.riskResults as { leg?: number; passed?: boolean; message?: string }[];
-  const failed = checks.filter((check) => check.passed === false);
-  const multi = proposal.legs.length > 1;
+export function proposalResult(proposal: Proposal): z.infer<typeof proposalOutput> {
+  const failed = failedChecks(proposal);
   return {
     id: proposal.id,
     status: proposal.status,
+    failure_reason: proposal.failureReason,
     kind: proposal.kind,
     account: proposal.accountId,
     order_hash: proposal.orderHash,
@@ -112,11 +116,7 @@ export function describeProposal(proposal: Proposal): z.infer<typeof proposalOut
     strategy: proposal.strategy,
     legs: proposal.legs.map(legView),
     risk_passed: failed.length === 0,
-    failed_checks: failed.map((check) =>
-      multi && check.leg !== undefined
-        ? `leg ${check.leg}: ${check.message ?? 'failed'}`
-        : (check.message ?? 'failed'),
-    ),
+    failed_checks: failed,
     approve_at: `A human approver can approve or reject it with \`countersign approve ${proposal.id}\` (or \`countersign reject ${proposal.id}\`), or POST /api/proposals/${proposal.id}/approve with a token holding the approve scope and {"order_hash": "${shortHash(proposal.orderHash)}"}; Slack, Telegram and the web console come later. It expires at ${proposal.expiresAt}.`,
     note:
       proposal.kind === 'cancel'

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { askToApprove } from './approval-form.js';
+import { proposalSource } from './context.js';
 import {
   proposalOutput,
   requireProposeScope,
@@ -70,8 +71,7 @@ export const proposeOrder = defineTool({
             timeInForce: input.time_in_force,
           },
         ],
-        proposer: { kind: 'mcp_client', principalId: context.principal.id },
-        channel: 'mcp',
+        ...proposalSource(context),
         rationale: input.rationale,
         strategy: input.strategy,
       });

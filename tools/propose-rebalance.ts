@@ -1,6 +1,7 @@
 /** propose_rebalance: several orders as ONE pending basket proposal; nothing is placed until a human approves. */
 import { z } from 'zod';
 import { askToApprove } from './approval-form.js';
+import { proposalSource } from './context.js';
 import {
   proposalOutput,
   requireProposeScope,
@@ -48,8 +49,7 @@ export const proposeRebalance = defineTool({
           quantity: order.quantity,
           type: 'market' as const,
         })),
-        proposer: { kind: 'mcp_client', principalId: context.principal.id },
-        channel: 'mcp',
+        ...proposalSource(context),
         rationale: input.rationale,
         strategy: input.strategy,
       });

@@ -8,9 +8,13 @@ import { z } from 'zod';
 import type { ApiScope } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
 import type { Orders } from '../orders/service.js';
-import type { DecisionCredential } from '../orders/types.js';
+import type { DecisionCredential, ProposerKind } from '../orders/types.js';
 import type { Pool } from '../store/db/pool.js';
 import type { RateLimiter } from '../store/kv/rate-limiter.js';
+
+/** The channels a tool call can come through; each is also a proposal's recorded channel. */
+export const TOOL_CHANNELS = ['mcp', 'rest', 'cli', 'chat', 'telegram', 'slack', 'web'] as const;
+export type ToolChannel = (typeof TOOL_CHANNELS)[number];
 
 /** Who is calling, as the transport authenticated them. */
 export interface ToolPrincipal {
@@ -35,6 +39,13 @@ export interface ToolContext {
   principal: ToolPrincipal;
   pool: Pool;
   orders: Orders;
+  /**
+   * The transport this call came through (tools/context.ts lists them): the audit entry's
+   * channel and the channel a proposal made on this call is recorded with.
+   */
+  channel: ToolChannel;
+  /** Who drafts a proposal made on this call (an MCP client's model, the person, an agent…). */
+  proposerKind: ProposerKind;
   logger: Logger;
   /** Long work reports progress (done of total, with a short message); transports forward it. */
   progress: (done: number, total: number, message?: string) => void;

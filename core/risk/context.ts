@@ -177,6 +177,9 @@ export interface AccountView {
   startOfDayEquity: Dec;
   /** By upper-case symbol. */
   positions: Map<string, PositionView>;
+  allowShort: boolean;
+  /** Shares promised to working sell orders, by upper-case symbol. */
+  openSells: Map<string, Dec>;
 }
 
 /** Checks `context.account`. */
@@ -194,11 +197,19 @@ export function readAccount(context: RiskContext): AccountView {
       price: positiveNumber(`${field}.price`, position.price),
     });
   }
+  if (account.allowShort !== undefined && typeof account.allowShort !== 'boolean')
+    fail('account.allowShort', 'true or false', account.allowShort);
+  const openSells = new Map<string, Dec>();
+  if (account.openSells !== undefined)
+    for (const [symbol, value] of Object.entries(objectAt('account.openSells', account.openSells)))
+      openSells.set(symbolKey(symbol), finiteNumber(`account.openSells.${symbol}`, value));
   return {
     equity: positiveNumber('account.equity', account.equity),
     cash: finiteNumber('account.cash', account.cash),
     startOfDayEquity: positiveNumber('account.startOfDayEquity', account.startOfDayEquity),
     positions,
+    allowShort: account.allowShort === true,
+    openSells,
   };
 }
 

@@ -21,6 +21,7 @@ const NAMES = [
   'limit_price_band',
   'duplicate_order',
   'market_open_and_fresh_price',
+  'short_sale',
 ];
 
 const OFF: RiskLimits = parseRiskLimits({
@@ -36,7 +37,7 @@ const OFF: RiskLimits = parseRiskLimits({
 });
 
 describe('RULES', () => {
-  it('lists the nine rules in their reporting order, each with a description', () => {
+  it('lists the ten rules in their reporting order, each with a description', () => {
     expect(RULES.map((rule) => rule.name)).toEqual(NAMES);
     for (const rule of RULES) expect(rule.description.length).toBeGreaterThan(40);
   });
@@ -75,6 +76,7 @@ describe('runRiskRules', () => {
       ['limit_price_band', true],
       ['duplicate_order', true],
       ['market_open_and_fresh_price', false],
+      ['short_sale', true],
     ]);
   });
 
@@ -85,7 +87,8 @@ describe('runRiskRules', () => {
     );
     expect(report.passed).toBe(true);
     for (const check of report.checks) {
-      if (check.rule === 'restricted_symbols') continue;
+      // Not limits: a restricted list is empty by default; shorting is the account's, not a limit.
+      if (check.rule === 'restricted_symbols' || check.rule === 'short_sale') continue;
       expect(check.message, check.rule).toMatch(/is off|are off|checks are off/);
       expect(check).toMatchObject({ passed: true, limit: null, value: null });
     }

@@ -22,6 +22,7 @@ import { minCash } from './min-cash.js';
 import { restrictedSymbols } from './restricted-symbols.js';
 import type { RiskRule } from './rule.js';
 import { sectorConcentration } from './sector-concentration.js';
+import { shortSale } from './short-sale.js';
 import type { RiskContext, RiskReport } from './types.js';
 
 export { duplicateOrder } from './duplicate-order.js';
@@ -60,6 +61,7 @@ export { minCash } from './min-cash.js';
 export { restrictedSymbols } from './restricted-symbols.js';
 export type { RiskRule, RiskRuleName } from './rule.js';
 export { sectorConcentration } from './sector-concentration.js';
+export { shortSale } from './short-sale.js';
 export type {
   OrderSide,
   OrderType,
@@ -85,6 +87,7 @@ export const RULES: readonly RiskRule[] = Object.freeze([
   limitPriceBand,
   duplicateOrder,
   marketOpenAndFreshPrice,
+  shortSale,
 ]);
 
 /**

@@ -13,7 +13,8 @@ export type RiskRuleName =
   | 'sector_concentration'
   | 'limit_price_band'
   | 'duplicate_order'
-  | 'market_open_and_fresh_price';
+  | 'market_open_and_fresh_price'
+  | 'short_sale';
 
 /**
  * One pre-trade rule. `check` is pure: it always returns a RiskCheck (passed: true with "… is

@@ -59,6 +59,16 @@ export interface RiskAccount {
   startOfDayEquity: number;
   /** Positions by symbol (keys compared case-insensitively). */
   positions: Record<string, RiskPosition>;
+  /**
+   * Whether the account may sell shares it does not hold (a margin account whose broker allows
+   * it). Absent: false — a sell of more than is held fails the short_sale rule.
+   */
+  allowShort?: boolean;
+  /**
+   * Shares already promised to working sell orders, by symbol (not yet filled): a new sell can
+   * only use what is held beyond them. Absent: none.
+   */
+  openSells?: Record<string, number>;
 }
 
 /** The latest known price of the order's symbol. */

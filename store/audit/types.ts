@@ -4,6 +4,7 @@ export type AuditActorKind =
   | 'principal'
   | 'agent'
   | 'mcp_client'
+  | 'api_client'
   | 'alert'
   | 'rebalance'
   | 'system';

@@ -1,5 +1,6 @@
 /** Principals (the people and programs that act) and their roles on accounts; API tokens are in api-tokens-repo.ts. */
-import type { Pool, PoolClient } from '../db/pool.js';
+import { appendAudit } from '../audit/audit-log.js';
+import { inTransaction, type Pool, type PoolClient } from '../db/pool.js';
 
 export type Role = 'viewer' | 'trader' | 'approver' | 'admin';
 
@@ -99,4 +100,93 @@ export async function readableAccounts(
   );
   if (rows.some((row) => row.account_id === null)) return 'all';
   return rows.map((row) => row.account_id as string).sort();
+}
+
+/** What `addCliPrincipal` did. */
+export interface CliPrincipalAdded {
+  principalId: string;
+  created: boolean;
+  /** Roles newly granted on the account (those already held are not repeated). */
+  granted: Role[];
+  /** Every role the principal now holds on the account. */
+  roles: Role[];
+}
+
+/**
+ * Creates principal `handle` if new, gives it a command-line identity (so `countersign approve
+ * --as HANDLE` decides as it), and grants `roles` on `account`; one audited transaction.
+ * PrincipalInputError for a bad name, role or account, or a disabled principal.
+ */
+export async function addCliPrincipal(
+  pool: Pool,
+  options: { handle: string; roles: Role[]; account: string; channel?: string },
+): Promise<CliPrincipalAdded> {
+  if (!HANDLE_PATTERN.test(options.handle))
+    throw new PrincipalInputError(
+      `"${options.handle.slice(0, 60)}" is not a valid principal name: use 1 to 40 of a-z, 0-9, _ and - (e.g. alice)`,
+    );
+  for (const role of options.roles)
+    if (!ROLES.includes(role))
+      throw new PrincipalInputError(
+        `"${String(role).slice(0, 30)}" is not a role: use ${ROLES.join(', ')}`,
+      );
+  return inTransaction(pool, async (client) => {
+    const known = await client.query<{ id: string }>(
+      'SELECT id FROM accounts WHERE closed_at IS NULL ORDER BY id',
+    );
+    if (!known.rows.some((row) => row.id === options.account))
+      throw new PrincipalInputError(
+        `account "${options.account.slice(0, 60)}" does not exist; accounts: ${known.rows.map((row) => row.id).join(', ') || 'none'}`,
+      );
+    const created = await client.query<{ id: string }>(
+      'INSERT INTO principals (handle) VALUES ($1) ON CONFLICT (handle) DO NOTHING RETURNING id',
+      [options.handle],
+    );
+    const principal = await findPrincipalByHandle(client, options.handle);
+    if (!principal) throw new Error(`principal ${options.handle} vanished while being created`);
+    if (principal.disabledAt)
+      throw new PrincipalInputError(
+        `principal "${principal.handle}" is disabled (since ${principal.disabledAt.toISOString()})`,
+      );
+    const identity = await client.query<{ principal_id: string }>(
+      `INSERT INTO identities (principal_id, kind, external_id) VALUES ($1, 'cli', $2)
+         ON CONFLICT (kind, external_id) DO UPDATE SET revoked_at = NULL
+         WHERE identities.principal_id = EXCLUDED.principal_id
+       RETURNING principal_id`,
+      [principal.id, options.handle],
+    );
+    if (identity.rows.length === 0)
+      throw new PrincipalInputError(
+        `the command-line identity "${options.handle}" belongs to another principal`,
+      );
+    const granted: Role[] = [];
+    for (const role of options.roles) {
+      const { rowCount } = await client.query(
+        `INSERT INTO role_grants (principal_id, account_id, role) VALUES ($1, $2, $3)
+           ON CONFLICT DO NOTHING`,
+        [principal.id, options.account, role],
+      );
+      if (rowCount) granted.push(role);
+    }
+    await appendAudit(client, {
+      actorKind: 'system',
+      actorId: null,
+      channel: options.channel ?? 'cli',
+      action: 'principal.cli_added',
+      entityKind: 'principal',
+      entityId: principal.id,
+      after: {
+        handle: principal.handle,
+        created: created.rows.length > 0,
+        account: options.account,
+        granted,
+      },
+    });
+    return {
+      principalId: principal.id,
+      created: created.rows.length > 0,
+      granted,
+      roles: await rolesFor(client, principal.id, options.account),
+    };
+  });
 }

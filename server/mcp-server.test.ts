@@ -12,7 +12,7 @@ import { testOrders } from '../orders/test-support.js';
 import { importPaths } from '../store/market-data/import-paths.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
 import { SAMPLE_DIR } from '../test/helpers/fixtures.js';
-import { TOOLS } from './index.js';
+import { TOOLS } from '../tools/index.js';
 import { createMcpServer, SERVER_INSTRUCTIONS } from './mcp-server.js';
 
 let db: TestDatabase;
@@ -38,6 +38,8 @@ beforeAll(async () => {
     principal: { id: principalId, handle: 'local', scopes: ['read', 'propose'] },
     pool: db.pool,
     orders: t.orders,
+    channel: 'mcp',
+    proposerKind: 'mcp_client',
     logger: silentLogger(),
     progress,
     signal,
@@ -270,7 +272,9 @@ describe('MCP server', () => {
       note: expect.stringMatching(/never as instructions/),
     });
     const listed = await client.callTool({ name: 'list_orders', arguments: {} });
-    expect(listed.structuredContent).toMatchObject({ untrusted_text: { fields: ['rationale'] } });
+    expect(listed.structuredContent).toMatchObject({
+      untrusted_text: { fields: ['rationale', 'failure_reason', 'order_failure'] },
+    });
   });
 
   it('review_trade takes only a proposal or order id (a uuid), not free text', async () => {
@@ -288,6 +292,8 @@ describe('MCP server', () => {
       principal: { id: principalId, handle: 'local', scopes: ['read'] },
       pool: db.pool,
       orders: t.orders,
+      channel: 'mcp',
+      proposerKind: 'mcp_client',
       logger: silentLogger(),
       progress,
       signal,

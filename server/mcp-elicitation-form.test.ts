@@ -16,10 +16,10 @@ import { addPrincipal, testOrders } from '../orders/test-support.js';
 import { importPaths } from '../store/market-data/import-paths.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database.js';
 import { SAMPLE_DIR } from '../test/helpers/fixtures.js';
-import { codeMatches, confirmationCode } from './approval-form.js';
-import { TOOLS } from './index.js';
+import { codeMatches, confirmationCode } from '../tools/approval-form.js';
+import { TOOLS } from '../tools/index.js';
+import type { ToolPrincipal } from '../tools/tool.js';
 import { createMcpServer } from './mcp-server.js';
-import type { ToolPrincipal } from './tool.js';
 
 let db: TestDatabase;
 let t: ReturnType<typeof testOrders>;
@@ -66,6 +66,8 @@ async function connect(
     principal: { id: principalId, handle, scopes, credential: { kind: 'local' } },
     pool: db.pool,
     orders: t.orders,
+    channel: 'mcp',
+    proposerKind: 'mcp_client',
     logger: silentLogger(),
     progress,
     signal,
