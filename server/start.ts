@@ -8,6 +8,7 @@ import { createOrdersRuntime, type OrdersRuntime } from '../orders/runtime.js';
 import { DataDirLock } from '../store/db/data-dir-lock.js';
 import { type Database, openDatabase } from '../store/db/open-database.js';
 import { createKv, type Kv } from '../store/kv/kv.js';
+import { attachPriceCache, createPriceCache } from '../store/market-data/price-cache.js';
 import { loadSampleIfEmpty } from '../store/market-data/sample.js';
 import { syncEnvApiTokens } from '../store/repos/api-tokens-repo.js';
 import { marketDataSummary } from '../store/repos/bars-repo.js';
@@ -143,6 +144,16 @@ export async function startServer(options: {
     const tokens = await createTokenCache(database.pool, { logger });
     closers.push(() => tokens.close());
     api.tokens = tokens;
+    // Price series in memory for every tool call on this pool, forgotten on any import.
+    const priceCache = await createPriceCache(database.pool, { logger });
+    closers.push(() => priceCache.close());
+    attachPriceCache(database.pool, priceCache);
+    void priceCache
+      .warm()
+      .then(() => logger.debug(priceCache.stats(), 'price cache loaded'))
+      .catch((error: Error) =>
+        logger.warn({ error: error.message }, 'price cache: first load failed'),
+      );
     const prices = await marketDataSummary(database.pool);
     await lock?.update({ httpUrl: url });
     sources.phase = 'ready';

@@ -9,6 +9,7 @@ import {
   screenStocks,
 } from '../core/screening/index.js';
 import { MissingDataError } from '../store/market-data/load-series.js';
+import { priceCacheOf } from '../store/market-data/price-cache.js';
 import { loadUniverse } from '../store/market-data/universe.js';
 import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
@@ -103,10 +104,11 @@ export const screenStocksTool = defineTool({
     try {
       let asOf = request.as_of;
       if (!asOf) {
-        const { rows } = await pool.query<{ last: string | null }>(
-          'SELECT max(date) AS last FROM daily_bars',
-        );
-        asOf = rows[0]?.last ?? undefined;
+        const cache = priceCacheOf(pool);
+        asOf = cache
+          ? await cache.lastDate()
+          : ((await pool.query<{ last: string | null }>('SELECT max(date) AS last FROM daily_bars'))
+              .rows[0]?.last ?? undefined);
         if (!asOf) {
           throw new ToolError(
             'the database holds no prices; import some with `countersign import <files>`',

@@ -3,8 +3,9 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type PriceSeries, sliceSeries } from '../../core/series/price-series.js';
 import type { Pool } from '../db/pool.js';
-import { seriesFromDatabase } from '../repos/series-repo.js';
+import { readSeries } from '../repos/series-repo.js';
 import { symbolFromFileName } from './bar-file.js';
+import { priceCacheOf } from './price-cache.js';
 import { readSeriesFile } from './series-file.js';
 
 /** Data the caller asked for that is not there; the message says what was looked for. */
@@ -49,7 +50,18 @@ export async function filesFor(source: string, symbols: string[]): Promise<strin
   return [source];
 }
 
-/** Loads and date-slices each symbol; a symbol with no bars in the range is an error naming its span. */
+async function databaseSeries(pool: Pool, symbols: string[]): Promise<PriceSeries[]> {
+  const cache = priceCacheOf(pool);
+  if (cache) return cache.series(symbols);
+  const loaded = await readSeries(pool, symbols);
+  return symbols.map((symbol) => loaded.get(symbol) as PriceSeries);
+}
+
+/**
+ * Loads and date-slices each symbol; a symbol with no bars in the range is an error naming its
+ * span. From the database, a server's price cache answers when one is attached to the pool
+ * (slices share its arrays: nothing here writes to a series).
+ */
 export async function loadSeries(
   source: SeriesSource,
   request: SeriesRequest,
@@ -60,7 +72,7 @@ export async function loadSeries(
       ? await Promise.all(
           (await filesFor(source.path, symbols)).map((file) => readSeriesFile(file)),
         )
-      : await Promise.all(symbols.map((symbol) => seriesFromDatabase(source.pool, symbol)));
+      : await databaseSeries(source.pool, symbols);
   return full.map((series, k) => {
     const symbol = symbols[k] as string;
     if (series.dates.length === 0) {

@@ -8,6 +8,7 @@ import type { PriceSeries } from '../../core/series/price-series.js';
 import { symbolFromFileName } from './bar-file.js';
 import { readInstruments } from './import-instruments-file.js';
 import { loadSeries, MissingDataError, type SeriesSource } from './load-series.js';
+import { priceCacheOf } from './price-cache.js';
 
 /** The file a folder's sectors are read from (the layout of `data/sample` and the S&P 500 set). */
 export const CONSTITUENTS_FILE = 'constituents.csv';
@@ -15,14 +16,19 @@ export const CONSTITUENTS_FILE = 'constituents.csv';
 /** Every symbol with prices: the SYMBOL.csv(.gz) files of a folder, or the symbols in daily_bars. */
 export async function listSymbols(source: SeriesSource): Promise<string[]> {
   if (source.kind === 'database') {
-    const { rows } = await source.pool.query<{ symbol: string }>(
-      'SELECT DISTINCT symbol FROM daily_bars ORDER BY symbol',
-    );
-    if (rows.length === 0)
+    const cache = priceCacheOf(source.pool);
+    const symbols = cache
+      ? await cache.symbols()
+      : (
+          await source.pool.query<{ symbol: string }>(
+            'SELECT DISTINCT symbol FROM daily_bars ORDER BY symbol',
+          )
+        ).rows.map((row) => row.symbol);
+    if (symbols.length === 0)
       throw new MissingDataError(
         'the database holds no prices; import some with `countersign import <files>`',
       );
-    return rows.map((row) => row.symbol);
+    return symbols;
   }
   const info = await stat(source.path).catch(() => undefined);
   if (!info?.isDirectory())

@@ -1,4 +1,4 @@
-/** Reading one symbol's whole price history from the database as a PriceSeries. */
+/** Reading symbols' whole price histories from the database as PriceSeries. */
 import type { PriceSeries } from '../../core/series/price-series.js';
 import type { Pool } from '../db/pool.js';
 
@@ -10,25 +10,19 @@ function places(text: string): number {
   return end - point - 1;
 }
 
-/**
- * All stored bars of `symbol`, oldest first. NUMERIC arrives as text, so the decimal places of
- * every raw price are counted exactly to set the series' tick grid.
- */
-export async function seriesFromDatabase(pool: Pool, symbol: string): Promise<PriceSeries> {
-  const { rows } = await pool.query<{
-    date: string;
-    open: string;
-    high: string;
-    low: string;
-    close: string;
-    adj_close: string;
-    volume: string;
-  }>(
-    'SELECT date, open, high, low, close, adj_close, volume FROM daily_bars WHERE symbol = $1 ORDER BY date',
-    [symbol],
-  );
-  const n = rows.length;
-  const series: PriceSeries = {
+type Row = [
+  symbol: string,
+  date: string,
+  open: string,
+  high: string,
+  low: string,
+  close: string,
+  adjClose: string,
+  volume: string,
+];
+
+function emptySeries(symbol: string, n: number): PriceSeries {
+  return {
     symbol,
     dates: new Array<string>(n),
     open: new Float64Array(n),
@@ -39,23 +33,58 @@ export async function seriesFromDatabase(pool: Pool, symbol: string): Promise<Pr
     volume: new Float64Array(n),
     scale: 1,
   };
-  let decimals = 0;
-  rows.forEach((row, i) => {
-    series.dates[i] = row.date;
-    series.open[i] = Number(row.open);
-    series.high[i] = Number(row.high);
-    series.low[i] = Number(row.low);
-    series.close[i] = Number(row.close);
-    series.adjClose[i] = Number(row.adj_close);
-    series.volume[i] = Number(row.volume);
-    decimals = Math.max(
-      decimals,
-      places(row.open),
-      places(row.high),
-      places(row.low),
-      places(row.close),
-    );
+}
+
+/**
+ * All stored bars of each of `symbols`, oldest first, in one query; a symbol without bars maps
+ * to an empty series. NUMERIC arrives as text, so the decimal places of every raw price are
+ * counted exactly to set each series' tick grid. Symbols share one string per date (`dates`
+ * may be given to share them across calls): 500 symbols × 5,800 bars would otherwise hold
+ * 2.9 million copies of the same few thousand dates.
+ */
+export async function readSeries(
+  pool: Pool,
+  symbols: string[],
+  dates: Map<string, string> = new Map(),
+): Promise<Map<string, PriceSeries>> {
+  const { rows } = await pool.query<Row>({
+    text: 'SELECT symbol, date, open, high, low, close, adj_close, volume FROM daily_bars WHERE symbol = ANY($1) ORDER BY symbol, date',
+    values: [symbols],
+    rowMode: 'array',
   });
-  series.scale = 10 ** Math.min(decimals, 8);
-  return series;
+  const out = new Map<string, PriceSeries>();
+  for (let start = 0; start < rows.length; ) {
+    const symbol = (rows[start] as Row)[0];
+    let end = start;
+    while (end < rows.length && (rows[end] as Row)[0] === symbol) end++;
+    const series = emptySeries(symbol, end - start);
+    let decimals = 0;
+    for (let k = start; k < end; k++) {
+      const [, date, open, high, low, close, adjClose, volume] = rows[k] as Row;
+      const i = k - start;
+      let shared = dates.get(date);
+      if (shared === undefined) {
+        shared = date;
+        dates.set(date, date);
+      }
+      series.dates[i] = shared;
+      series.open[i] = Number(open);
+      series.high[i] = Number(high);
+      series.low[i] = Number(low);
+      series.close[i] = Number(close);
+      series.adjClose[i] = Number(adjClose);
+      series.volume[i] = Number(volume);
+      decimals = Math.max(decimals, places(open), places(high), places(low), places(close));
+    }
+    series.scale = 10 ** Math.min(decimals, 8);
+    out.set(symbol, series);
+    start = end;
+  }
+  for (const symbol of symbols) if (!out.has(symbol)) out.set(symbol, emptySeries(symbol, 0));
+  return out;
+}
+
+/** All stored bars of `symbol`, oldest first (an empty series when it has none). */
+export async function seriesFromDatabase(pool: Pool, symbol: string): Promise<PriceSeries> {
+  return (await readSeries(pool, [symbol])).get(symbol) as PriceSeries;
 }
