@@ -1,5 +1,5 @@
 /**
- * The layer order from DESIGN.md, enforced on every `npm test`:
+ * The layer order from docs/DESIGN.md, enforced on every `npm test`:
  *   config → core → store → models → broker → orders → rag → tools → agents → server, bots
  * A folder may import only from folders to its left (server may mount bots' webhooks).
  * `cli/`, `bench/` and `test/` are entry points and may import any layer; no layer imports them,
@@ -24,7 +24,7 @@ const layerRules = LAYERS.map((layer, index) => {
   if (layer === 'bots') right.push('server');
   return {
     name: `layer-${layer}`,
-    comment: `${layer}/ may not import from layers to its right (${right.join(', ')}): see DESIGN.md`,
+    comment: `${layer}/ may not import from layers to its right (${right.join(', ')}): see docs/DESIGN.md`,
     severity: 'error',
     from: { path: `^${layer}/` },
     to: { path: `^(${right.concat('cli', 'bench').join('|')})/` },
@@ -37,14 +37,14 @@ module.exports = {
     {
       name: 'only-orders-reaches-brokers',
       comment:
-        'the approval invariant (DESIGN.md): only orders/ may use a broker adapter, so no other layer can submit or cancel an order',
+        'the approval invariant (docs/DESIGN.md): only orders/ may use a broker adapter, so no other layer can submit or cancel an order',
       severity: 'error',
       from: { path: '.', pathNot: ['^(orders|broker|test)/', '\\.test\\.ts$'] },
       to: { path: '^broker/' },
     },
     {
       name: 'core-is-pure',
-      comment: 'core/ is pure trading logic: no I/O modules (DESIGN.md)',
+      comment: 'core/ is pure trading logic: no I/O modules (docs/DESIGN.md)',
       severity: 'error',
       from: { path: '^core/', pathNot: '\\.test\\.ts$' },
       to: {

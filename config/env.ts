@@ -35,7 +35,7 @@ const text = (check: (value: string) => boolean) =>
 const url = (...protocols: string[]) => text((value) => isUrlWith(value, protocols));
 
 /**
- * Every variable in DESIGN.md's public contract, plus LOG_LEVEL. All are optional: with none set,
+ * Every variable in docs/DESIGN.md's public contract, plus LOG_LEVEL. All are optional: with none set,
  * Countersign runs embedded (PostgreSQL under DATA_DIR, in-process cache and bus, paper broker).
  */
 export const VARIABLES = {

@@ -1,6 +1,6 @@
 /**
  * Pre-trade risk rules. They run when an order is proposed and again when it is approved
- * (DESIGN.md: "risk limits still hold"); `runRiskRules` returns one RiskCheck per rule, in the
+ * (docs/DESIGN.md: "risk limits still hold"); `runRiskRules` returns one RiskCheck per rule, in the
  * order of RULES, and its `checks` array is what `proposals.risk_results` stores. A proposal may
  * be approved only when `passed` is true; a RiskInputError (an unusable context) must be treated
  * as a failure too. Limits come from `accounts.risk_limits` through `parseRiskLimits`.

@@ -1,5 +1,5 @@
 -- Up Migration
--- Countersign's data model, designed once for every layer in DESIGN.md. Prices, quantities and cash
+-- Countersign's data model, designed once for every layer in docs/DESIGN.md. Prices, quantities and cash
 -- are NUMERIC (exact decimals, never floats). Enumerations are text with CHECK constraints rather than
 -- enum types, so that a later migration can widen them inside a transaction.
 
