@@ -11,7 +11,9 @@ import { importCommand } from './import.js';
 import { mcpCommand } from './mcp.js';
 import { optimizeCommand } from './optimize.js';
 import { optimizePortfolioCommand } from './optimize-portfolio.js';
+import { collectRole, principalAddCommand } from './principal.js';
 import { decideCommand, proposalsCommand } from './proposals.js';
+import { proposeCommand } from './propose.js';
 import { rebalancePlanCommand } from './rebalance-plan.js';
 import { RUN_OPTION_FLAGS } from './run-options.js';
 import { screenCommand } from './screen.js';
@@ -259,13 +261,50 @@ program
   .action(mcpCommand);
 
 program
+  .command('propose')
+  .description(
+    'propose one order (the propose_order tool); nothing is sent until a human approves it with countersign approve',
+  )
+  .requiredOption('--symbol <ticker>', 'the symbol, e.g. AAPL (must have imported prices)')
+  .requiredOption('--side <side>', 'buy or sell')
+  .requiredOption('--quantity <shares>', 'number of shares, > 0')
+  .requiredOption('--rationale <text>', 'why, in a sentence; shown to the approver')
+  .option('--account <id>', 'the account', 'paper')
+  .option('--type <type>', 'market (default), limit or stop')
+  .option('--limit-price <usd>', 'limit price (type limit)')
+  .option('--stop-price <usd>', 'stop price (type stop)')
+  .option('--tif <tif>', 'time in force: day (default), gtc, ioc, fok, opg or cls')
+  .option('--strategy <label>', 'a strategy label for trade_stats, e.g. sma_cross')
+  .option('--as <principal>', 'propose as this principal (default local)')
+  .option('--json', 'print the tool result as one JSON object')
+  .action(proposeCommand);
+
+const principal = program
+  .command('principal')
+  .description('people who decide from this machine (a second approver for four-eyes)');
+principal
+  .command('add')
+  .description(
+    'add a principal with a command-line identity (or give an existing one one) and grant it roles on an account; it then decides with --as NAME',
+  )
+  .argument('<name>', 'the principal: 1-40 of a-z, 0-9, _ and -')
+  .option(
+    '--role <role>',
+    'a role to grant: viewer, trader, approver or admin (repeat, or comma-separate)',
+    collectRole,
+  )
+  .option('--account <id>', 'the account the roles are granted on', 'paper')
+  .option('--json', 'print one JSON object')
+  .action(principalAddCommand);
+
+program
   .command('proposals')
   .description(
     'list proposals waiting for a decision (or --status approved|rejected|expired|submitted|all)',
   )
   .option(
     '--status <status>',
-    'pending (default), approved, rejected, expired, submitted, needs_attention or all',
+    'pending (default), approved, rejected, expired, submitted, failed, needs_attention or all',
   )
   .option('--account <id>', 'only this account')
   .option('--json', 'print one JSON object')
@@ -282,6 +321,7 @@ program
     '--hash <hash>',
     'the order hash you were shown (12 hex digits or all 64); the approval is refused unless the proposal still holds exactly that order',
   )
+  .option('--yes', 'do not ask for confirmation on a terminal')
   .option('--json', 'print one JSON object')
   .action(decideCommand('approve'));
 
@@ -291,6 +331,7 @@ program
   .argument('<id>', 'the proposal id')
   .requiredOption('--reason <text>', 'why (kept with the decision and in the audit log)')
   .option('--as <principal>', 'decide as this principal (default local)')
+  .option('--yes', 'do not ask for confirmation on a terminal')
   .option('--json', 'print one JSON object')
   .action(decideCommand('reject'));
 

@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { loadConfig } from '../config/env.js';
 import { createLogger } from '../config/logger.js';
+import { displayText } from '../core/display-text.js';
 import { describeProposal } from '../orders/describe.js';
 import { ApprovalRefusedError, NotFoundError } from '../orders/errors.js';
 import { hashMatches } from '../orders/hash.js';
@@ -29,11 +30,31 @@ export interface DecideOptions {
   /** The hash the person was shown elsewhere (short or full); it must be the proposal's. */
   hash?: string;
   reason?: string;
+  /** Decide without asking (a terminal is otherwise asked to confirm). */
+  yes?: boolean;
   json?: boolean;
 }
 
+/**
+ * On a terminal, asks the person to confirm the decision on the order just shown; true when they
+ * type y or yes. Off a terminal (a script, a pipe) or with --yes it does not ask.
+ */
+async function confirmed(decision: 'approve' | 'reject', options: DecideOptions): Promise<boolean> {
+  if (options.yes || options.json || !process.stdin.isTTY) return true;
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await prompt.question(
+      `\n${decision === 'approve' ? 'Approve and send this order to the broker' : 'Reject this proposal'}? [y/N] `,
+    );
+    return /^(y|yes)$/i.test(answer.trim());
+  } finally {
+    prompt.close();
+  }
+}
+
 /** Runs `work` with the orders service over the configured database (and Redis for events, if set). */
-async function withOrders<T>(
+export async function withOrders<T>(
   work: (runtime: ReturnType<typeof createOrdersRuntime>, pool: Pool) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig();
@@ -104,6 +125,11 @@ export function decideCommand(decision: 'approve' | 'reject') {
           throw new UsageError(
             `--hash ${JSON.stringify(options.hash.slice(0, 70))} is not this proposal's order hash (${shown.orderHash.slice(0, 12)}…): it holds another order than the one you were shown, or the hash is mistyped (give 12 hex digits or all 64); nothing was decided`,
           );
+        if (!(await confirmed(decision, options))) {
+          console.log('Nothing decided.');
+          process.exitCode = 1;
+          return;
+        }
         const input = {
           proposalId: id,
           principalId,
@@ -120,15 +146,34 @@ export function decideCommand(decision: 'approve' | 'reject') {
         };
         if (decision === 'approve') {
           const outcome = await orders.approve(input);
-          if (options.json) console.log(JSON.stringify(outcome));
-          else if (outcome.status === 'awaiting_second_approval')
+          const failed =
+            outcome.status === 'submitted'
+              ? outcome.orders.filter((o) => o.status === 'failed')
+              : [];
+          // An approved order the broker refused is a failure of this command, not a success.
+          if (failed.length > 0) process.exitCode = 1;
+          if (options.json) {
+            const proposal = failed.length > 0 ? await orders.getProposal(id) : outcome.proposal;
+            console.log(JSON.stringify({ ...outcome, proposal }));
+          } else if (outcome.status === 'awaiting_second_approval')
             console.log(
-              '\nApproved. This order needs a second approver (four-eyes rule) before it is sent.',
+              `\nApproved (${outcome.proposal.approvals.filter((a) => a.decision === 'approve').length} of ${outcome.proposal.requiredApprovals}). This order needs a second approver (four-eyes rule) before it is sent: another approver runs countersign approve ${id} --as <name> (add one with countersign principal add <name> --role approver).`,
             );
-          else
-            console.log(
-              `\nApproved and sent: ${outcome.orders.map((o) => `${o.side} ${o.quantity ?? o.notional} ${o.symbol} → ${o.status}${o.avgFillPrice ? ` at ${o.avgFillPrice}` : ''}`).join(', ')}`,
-            );
+          else {
+            const sent = outcome.orders
+              .map(
+                (o) =>
+                  `${o.side} ${o.quantity ?? o.notional} ${o.symbol} → ${o.status}${o.avgFillPrice ? ` at ${o.avgFillPrice}` : ''}${o.failureReason ? ` (${displayText(o.failureReason, 300)})` : ''}`,
+              )
+              .join(', ');
+            if (failed.length === outcome.orders.length)
+              console.error(
+                `\nApproved, but the broker refused it: ${sent}. Proposal ${id} is failed.`,
+              );
+            else if (failed.length > 0)
+              console.error(`\nApproved, but some orders failed: ${sent}.`);
+            else console.log(`\nApproved and sent: ${sent}`);
+          }
         } else {
           const proposal = await orders.reject(input);
           console.log(
