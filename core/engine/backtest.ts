@@ -5,7 +5,7 @@ import { buildPanel } from '../series/panel.js';
 import type { BarView, PriceMode } from '../series/price-series.js';
 import { strategyByName } from '../strategies/index.js';
 import { parseStrategyParams } from '../strategies/params.js';
-import type { Strategy, StrategyParams } from '../strategies/strategy.js';
+import type { HistoryNeed, Strategy, StrategyParams } from '../strategies/strategy.js';
 import { type EngineConfig, type EngineConfigInput, resolveEngineConfig } from './config.js';
 import { type Simulation, simulate } from './simulate.js';
 import type { Fill, Trade } from './trade.js';
@@ -123,6 +123,10 @@ export function runBacktest(request: BacktestRequest): BacktestResult {
   const symbols = views.map((view) => view.symbol);
   const duplicate = symbols.find((symbol, k) => symbols.indexOf(symbol) !== k);
   if (duplicate) throw new BacktestInputError(`symbol ${duplicate} is listed twice`);
+  const need = strategy.history(params);
+  if (!views.some((view) => view.dates.length >= need.bars)) {
+    throw new BacktestInputError(tooLittleHistory(strategy.name, need, views));
+  }
   const panel = buildPanel(views);
   const run = simulate(strategy, params, panel, config);
   const metrics = metricsOf(run, config);
@@ -149,6 +153,30 @@ export function runBacktest(request: BacktestRequest): BacktestResult {
       benchmark: run.benchmark,
     },
   };
+}
+
+/** Symbols named in the too-little-history message before "and N more". */
+const SHORT_SYMBOLS_SHOWN = 5;
+
+/**
+ * Why a run could not trade: how many bars the strategy needs with these parameters, and how many
+ * each symbol has, e.g. "sma_cross slow=50 needs at least 51 bars (the slow average takes 50 bars
+ * and a cross one more); AAPL has 30, 2021-01-04 to 2021-02-12. …".
+ */
+export function tooLittleHistory(name: string, need: HistoryNeed, views: BarView[]): string {
+  const shown = views.slice(0, SHORT_SYMBOLS_SHOWN).map((view) => {
+    const first = view.dates[0];
+    const last = view.dates[view.dates.length - 1];
+    return `${view.symbol} has ${view.dates.length}, ${first} to ${last}`;
+  });
+  const more = views.length - shown.length;
+  const have =
+    more > 0 ? `${shown.join('; ')}; and ${more} more symbols, each with fewer` : shown.join('; ');
+  const setting = need.params ? `${name} ${need.params}` : name;
+  return (
+    `${setting} needs at least ${need.bars} bars (${need.because}); ${have}. ` +
+    `Start the range earlier${need.params ? ` or use a smaller ${need.params.split('=')[0]}` : ''}.`
+  );
 }
 
 /** The fingerprint of one view's bars. */

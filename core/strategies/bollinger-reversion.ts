@@ -24,6 +24,11 @@ export const bollingerReversion: SymbolStrategy<Params> = {
     { name: 'k', kind: 'float', min: 1, max: 3, step: 0.25 },
   ],
   accept: () => true,
+  history: ({ period }) => ({
+    bars: period,
+    params: `period=${period}`,
+    because: `the bands take ${period} bars`,
+  }),
   signals: (view, params) => {
     const bands = bollinger(view.close, params.period, params.k);
     const out = new Int8Array(view.close.length);

@@ -14,6 +14,7 @@ export const buyAndHold: SymbolStrategy<Record<string, never>> = {
   schema,
   space: [],
   accept: () => true,
+  history: () => ({ bars: 1, params: '', because: 'it buys on the first bar' }),
   signals: (view) => {
     const out = new Int8Array(view.close.length);
     if (out.length > 0) out[0] = SIGNAL.LONG;

@@ -32,6 +32,12 @@ export const donchianBreakout: SymbolStrategy<Params> = {
     { name: 'exit', kind: 'int', min: 5, max: 50, step: 5 },
   ],
   accept: (params) => (params.exit as number) <= (params.entry as number),
+  // A close is compared with the previous bar's channel, whose first value is on bar entry − 1.
+  history: ({ entry }) => ({
+    bars: entry + 1,
+    params: `entry=${entry}`,
+    because: `the entry channel takes ${entry} bars and is compared with the next close`,
+  }),
   signals: (view, params) => {
     // The channels include their own bar, so today's close is compared with yesterday's channel.
     const entry = donchian(view.high, view.low, params.entry);

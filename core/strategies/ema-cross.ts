@@ -27,6 +27,12 @@ export const emaCross: SymbolStrategy<Params> = {
     { name: 'slow', kind: 'int', min: 20, max: 200, step: 20 },
   ],
   accept: (params) => (params.fast as number) < (params.slow as number),
+  // The slow EMA is seeded with the mean of its first `slow` closes; a cross needs one bar more.
+  history: ({ slow }) => ({
+    bars: slow + 1,
+    params: `slow=${slow}`,
+    because: `the slow EMA takes ${slow} bars and a cross one more`,
+  }),
   signals: (view, params) => {
     // EMAs are irrational-valued recurrences, so exact ties cannot be engineered as for SMAs;
     // a tie here only happens on a flat series, where "no cross" is again the right answer.

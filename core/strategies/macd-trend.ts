@@ -29,6 +29,12 @@ export const macdTrend: SymbolStrategy<Params> = {
     { name: 'signal', kind: 'int', min: 3, max: 20, step: 1 },
   ],
   accept: (params) => (params.fast as number) < (params.slow as number),
+  // The histogram's first value is on bar slow + signal − 2 (see macd.ts); a cross needs one more.
+  history: ({ slow, signal }) => ({
+    bars: slow + signal,
+    params: `slow=${slow} signal=${signal}`,
+    because: `the signal line takes ${slow + signal - 1} bars (slow + signal − 1) and a cross one more`,
+  }),
   signals: (view, params) => {
     const lines = macd(view.close, params.fast, params.slow, params.signal);
     return crossSignals(lines.histogram);

@@ -23,6 +23,12 @@ export const momentumRotation: PortfolioStrategy<Params> = {
     { name: 'top', kind: 'int', min: 1, max: 10, step: 1 },
   ],
   accept: () => true,
+  // A symbol is ranked once it has `lookback` bars before the rebalance day.
+  history: ({ lookback }) => ({
+    bars: lookback + 1,
+    params: `lookback=${lookback}`,
+    because: `the ${lookback}-bar return needs ${lookback + 1} closes`,
+  }),
   targets: (panel, params) => {
     const targets: WeightTargets = { days: [], weights: [] };
     const { dates, views, barAt } = panel;

@@ -34,6 +34,12 @@ export const rsiReversion: SymbolStrategy<Params> = {
     { name: 'upper', kind: 'int', min: 60, max: 90, step: 5 },
   ],
   accept: (params) => (params.lower as number) < (params.upper as number),
+  // Wilder's RSI is seeded with the first `period` changes, so its first value is on bar period.
+  history: ({ period }) => ({
+    bars: period + 1,
+    params: `period=${period}`,
+    because: `the RSI takes ${period} changes, so ${period + 1} closes`,
+  }),
   signals: (view, params) => {
     const values = rsi(view.close, params.period);
     const out = new Int8Array(values.length);

@@ -103,5 +103,11 @@ export const smaCross: SymbolStrategy<Params> = {
     { name: 'slow', kind: 'int', min: 20, max: 200, step: 20 },
   ],
   accept: (params) => (params.fast as number) < (params.slow as number),
+  // The slow average's first value is on bar slow − 1; a cross needs an earlier bar to differ.
+  history: ({ slow }) => ({
+    bars: slow + 1,
+    params: `slow=${slow}`,
+    because: `the slow average takes ${slow} bars and a cross one more`,
+  }),
   signals: (view, params) => smaCrossSignals(view, params.fast, params.slow),
 };

@@ -1,11 +1,13 @@
 /** Strategy signals on hand-written bars, parameter checking, and the cross-sectional rotation. */
 import { describe, expect, it } from 'vitest';
 import { barsFrom } from '../engine/test-bars.js';
+import { createRandom } from '../random.js';
 import { buildPanel } from '../series/panel.js';
 import { crossSignals } from './crossings.js';
 import { STRATEGIES, strategyByName } from './index.js';
 import { parseStrategyParams } from './params.js';
 import { smaCompare, smaCrossSignals } from './sma-cross.js';
+import { SIGNAL } from './strategy.js';
 
 describe('crossSignals', () => {
   it.each([
@@ -138,5 +140,41 @@ describe('momentum_rotation', () => {
     expect(() => strategy.targets(panel, { lookback: 5, top: 4 })).toThrow(
       'top (4) must be at most the number of symbols (3)',
     );
+  });
+});
+
+describe('history needed', () => {
+  // Random walks: over many seeds, the earliest entry (long or short) of each per-symbol strategy
+  // falls exactly on the last of the bars its history() claims, never before (so fewer bars cannot
+  // trade: an exit signal with nothing held trades nothing).
+  const walk = (seed: number, n: number) => {
+    const random = createRandom(seed);
+    let price = 50;
+    return Array.from({ length: n }, () => {
+      price = Math.max(1, Math.round((price + (random.next() - 0.5) * 4) * 100) / 100);
+      return price;
+    });
+  };
+
+  it.each([
+    ['sma_cross', { fast: 2, slow: 5 }],
+    ['ema_cross', { fast: 2, slow: 5 }],
+    ['macd_trend', { fast: 2, slow: 4, signal: 3 }],
+    ['rsi_reversion', { period: 3, lower: 45, upper: 55 }],
+    ['bollinger_reversion', { period: 4, k: 0.5 }],
+    ['donchian_breakout', { entry: 3, exit: 2 }],
+    ['buy_and_hold', {}],
+  ])('%s %j signals first on bar history().bars − 1', (name, raw) => {
+    const strategy = strategyByName(name);
+    if (strategy.kind !== 'per_symbol') throw new Error('expected per-symbol');
+    const params = parseStrategyParams(strategy, raw);
+    const { bars } = strategy.history(params);
+    let earliest = Number.POSITIVE_INFINITY;
+    for (let seed = 1; seed <= 200; seed++) {
+      const codes = strategy.signals(barsFrom(walk(seed, 40)), params);
+      const first = codes.findIndex((code) => code === SIGNAL.LONG || code === SIGNAL.SHORT);
+      if (first >= 0) earliest = Math.min(earliest, first);
+    }
+    expect(earliest).toBe(bars - 1);
   });
 });

@@ -26,6 +26,22 @@ export interface WeightTargets {
   weights: Float64Array[];
 }
 
+/**
+ * The history a strategy needs, with given parameters, before it can signal at all: on fewer bars
+ * its slowest indicator has no value (or no earlier value to cross), so a backtest cannot trade.
+ */
+export interface HistoryNeed {
+  /**
+   * The fewest bars on which an entry (a long or short signal) is possible, on the last of them at
+   * the earliest. An exit may come sooner, but with nothing held it trades nothing.
+   */
+  bars: number;
+  /** The parameters that set it, as a request writes them: "slow=50". */
+  params: string;
+  /** Why that many, in words: "the slow average takes 50 bars and a cross one more". */
+  because: string;
+}
+
 interface StrategyBase<P extends StrategyParams> {
   name: string;
   title: string;
@@ -37,6 +53,8 @@ interface StrategyBase<P extends StrategyParams> {
   space: ParamSpec[];
   /** False for parameter sets that make no sense (fast ≥ slow); used to prune search grids. */
   accept: (params: StrategyParams) => boolean;
+  /** The bars it needs before its first possible signal (see HistoryNeed). */
+  history(params: P): HistoryNeed;
 }
 
 /** A strategy that decides each symbol from its own bars. The same code drives paper and live. */
