@@ -12,6 +12,7 @@ import { benchImport } from './import.js';
 import { benchMcp } from './mcp.js';
 import { benchOrders } from './orders.js';
 import { benchPortfolio } from './portfolio.js';
+import { benchPrices } from './prices.js';
 import { benchStartup } from './startup.js';
 
 const GROUPS = {
@@ -22,6 +23,7 @@ const GROUPS = {
   orders: benchOrders,
   audit: benchAudit,
   mcp: benchMcp,
+  prices: benchPrices,
 } as const;
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -42,3 +44,4 @@ if (only === undefined || only === 'portfolio') await benchPortfolio(emit);
 if (only === undefined || only === 'orders') await benchOrders(config, emit);
 if (only === undefined || only === 'audit') await benchAudit(emit, config);
 if (only === undefined || only === 'mcp') await benchMcp(config, emit);
+if (only === undefined || only === 'prices') await benchPrices(config, emit);
