@@ -74,6 +74,8 @@ export async function importCommand(paths: string[], options: ImportOptions): Pr
       attach: true,
       poolSize: options.concurrency + 1,
       applicationName: 'countersign-import',
+      // The files being imported are the prices: no sample under them.
+      loadSample: false,
     });
   } catch (error) {
     process.exitCode = reportFailure(error);

@@ -1,6 +1,8 @@
 /** Opens the database Countersign runs on: the one at DATABASE_URL, or an embedded PostgreSQL. */
+import path from 'node:path';
 import type { Config } from '../../config/env.js';
 import type { Logger } from '../../config/logger.js';
+import { loadSampleIfEmpty } from '../market-data/sample.js';
 import { DataDirBusyError, DataDirLock } from './data-dir-lock.js';
 import {
   type EmbeddedPostgres,
@@ -65,6 +67,12 @@ async function checkReachable(pool: Pool, url: string): Promise<void> {
  * Without it, it takes the data-directory lock (or uses `lock` if the caller took it already),
  * starts the embedded PostgreSQL and records its port in the lock. A CLI command (`attach: true`)
  * that finds a live server owning the data directory uses that server's PostgreSQL instead.
+ *
+ * A CLI command also behaves like `npm start` on a fresh data directory (DATA_DIR differs with
+ * the working directory, so an MCP client started elsewhere gets a new one): `loadSample`
+ * (default: `attach`) imports the bundled sample when there are no prices, and `announce`
+ * (default for `attach`: one line on stderr, where stdio MCP keeps its protocol off) says which
+ * database is used. The server does both itself.
  */
 export async function openDatabase(options: {
   config: Config;
@@ -73,8 +81,18 @@ export async function openDatabase(options: {
   attach?: boolean;
   poolSize?: number;
   applicationName?: string;
+  loadSample?: boolean;
+  announce?: ((line: string) => void) | false;
 }): Promise<Database> {
   const { config, logger } = options;
+  const announce =
+    options.announce ??
+    (options.attach
+      ? (line: string) => {
+          process.stderr.write(`countersign: ${line}\n`);
+        }
+      : false);
+  const loadSample = options.loadSample ?? options.attach === true;
   const poolOptions = {
     logger,
     max: options.poolSize ?? 10,
@@ -85,18 +103,27 @@ export async function openDatabase(options: {
   const open = async (
     url: string,
     mode: Database['mode'],
+    whose: string,
     cleanup: () => Promise<void>,
     embedded?: EmbeddedPostgres,
   ) => {
     const pool = createPool(url, poolOptions);
+    const location = describeDatabaseUrl(url);
+    // Which database, for a person; never the password (location has none).
+    const description =
+      mode === 'external'
+        ? `PostgreSQL at ${location} (DATABASE_URL)`
+        : `embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')} (DATA_DIR ${config.dataDir}), ${whose}`;
     try {
       await checkReachable(pool, url);
+      if (announce) announce(`database: ${description}`);
       const migrationsApplied = await migrate(pool, logger);
+      if (loadSample) await loadSampleIfEmpty(pool, logger, announce ? { notify: announce } : {});
       let closed: Promise<void> | undefined;
       const database: Database = {
         pool,
         mode,
-        location: describeDatabaseUrl(url),
+        location,
         migrationsApplied,
         close: () => {
           closed ??= pool.end().finally(cleanup);
@@ -112,7 +139,7 @@ export async function openDatabase(options: {
     }
   };
 
-  if (config.databaseUrl) return open(config.databaseUrl, 'external', async () => {});
+  if (config.databaseUrl) return open(config.databaseUrl, 'external', '', async () => {});
 
   let lock = options.lock;
   if (!lock) {
@@ -125,7 +152,12 @@ export async function openDatabase(options: {
         { pid: (error as DataDirBusyError).owner.pid, port },
         'using the embedded PostgreSQL of the running server',
       );
-      return open(await embeddedPostgresUrl(config.dataDir, port), 'embedded', async () => {});
+      return open(
+        await embeddedPostgresUrl(config.dataDir, port),
+        'embedded',
+        `the running server's (pid ${(error as DataDirBusyError).owner.pid})`,
+        async () => {},
+      );
     }
   }
   const held = lock;
@@ -140,6 +172,7 @@ export async function openDatabase(options: {
   return open(
     embedded.url,
     'embedded',
+    'started for this command',
     async () => {
       await embedded.stop();
       await held.release();
