@@ -83,6 +83,12 @@ const output = z.object({
     .describe('How many symbols each filter or data problem left out, by reason.'),
   weights: z.record(z.string(), z.number()).describe('The weight of every factor used.'),
   rows: z.array(row).describe('The top symbols by score, best first.'),
+  note: z
+    .string()
+    .optional()
+    .describe(
+      'Only when no symbol was ranked: why (history needed, or the filters), and what to change.',
+    ),
 });
 
 function asToolError(error: unknown): unknown {
@@ -148,6 +154,7 @@ export const screenStocksTool = defineTool({
           contributions: one.contributions as Record<string, number>,
           missing: one.missing,
         })),
+        ...(result.note === undefined ? {} : { note: result.note }),
       };
     } catch (error) {
       throw asToolError(error);

@@ -1,6 +1,7 @@
 /** screenStocks: rank a universe of symbols on one date by a weighted sum of cross-sectional factor z-scores. */
 import type { PriceSeries } from '../series/price-series.js';
 import { crossSectionalZ, type FactorStats } from './cross-section.js';
+import { explainEmptyScreen } from './empty-screen.js';
 import {
   FACTOR_NAMES,
   FACTOR_ORIENTATION,
@@ -14,6 +15,7 @@ import {
   EXCLUSION_REASONS,
   type Exclusion,
   type ExclusionReason,
+  lastIndexOnOrBefore,
 } from './filters.js';
 import { parseScreenRequest, type ScreenRequest, ScreenRequestError } from './request.js';
 
@@ -67,6 +69,11 @@ export interface ScreenResult {
   factorStats: Partial<Record<FactorName, FactorStats>>;
   /** The best `top` symbols, by score descending, then symbol ascending. */
   rows: ScreenRow[];
+  /**
+   * Only when no symbol was ranked: why, in words (the history each weighted factor needs and how
+   * many bars the symbols have, or which filter removed them, with an example), and what to change.
+   */
+  note?: string;
 }
 
 interface Candidate {
@@ -260,7 +267,7 @@ export function screenStocks(universe: ScreenUniverse, request: ScreenRequest): 
     const count = exclusions.filter((e) => e.reason === reason).length;
     if (count > 0) excluded[reason] = count;
   }
-  return {
+  const result: ScreenResult = {
     asOf,
     universe: series.length,
     passed: candidates.length,
@@ -271,4 +278,20 @@ export function screenStocks(universe: ScreenUniverse, request: ScreenRequest): 
     factorStats,
     rows,
   };
+  if (rows.length === 0) {
+    const history = new Map(
+      series.map((s) => {
+        const t = lastIndexOnOrBefore(s.dates, asOf);
+        return [s.symbol, { bars: t + 1, last: s.dates[t] }] as const;
+      }),
+    );
+    result.note = explainEmptyScreen({
+      asOf,
+      universe: series.length,
+      exclusions,
+      weighted,
+      history,
+    });
+  }
+  return result;
 }
