@@ -29,20 +29,8 @@ export interface OrdersDeps {
 /** What a proposal's strategy label may be (the proposals.strategy CHECK). */
 export const STRATEGY_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,39}$/;
 
-/** An open account as the orders service reads it (see proposing's `account`). */
-export interface AccountRow {
-  id: string;
-  broker: string;
-  allow_fractional: boolean;
-  risk_limits: unknown;
-  four_eyes_notional: string | null;
-  allow_elicitation: boolean;
-  allow_short: boolean;
-  /** Whether the principal asked about (propose's proposer) holds the trader role here. */
-  trader: boolean | null;
-  /** That principal's handle. */
-  handle: string | null;
-}
+/** An open account as the orders service reads it (the row shape lives with its SQL). */
+export type { AccountRow } from './repo.js';
 
 /** The shared core handed to each part of the service. */
 export interface OrdersCore {

@@ -6,18 +6,30 @@
  */
 import { Dec } from '../core/decimal.js';
 import { inTransaction, type Pool, type PoolClient } from '../store/db/pool.js';
+import { decisionEntry, systemEntry } from './audit-entries.js';
 import type { AccountRow, OrdersCore } from './core.js';
 import { deciderRefusal, loadDecider } from './decision-checks.js';
 import { ApprovalRefusedError } from './errors.js';
 import { clientOrderId, hashMatches, orderHash, SHORT_HASH_LENGTH, shortHash } from './hash.js';
 import type { Proposing } from './propose.js';
-import { isUuid, loadProposal, selectOrders, toOrderRow } from './repo.js';
+import {
+  consumeApprovals,
+  expireIfPending,
+  insertApproval,
+  insertOrderRows,
+  insertRejection,
+  isUuid,
+  loadProposal,
+  lockUnconsumedApprovals,
+  markProposalRejected,
+  markProposalSubmitted,
+  selectOrders,
+} from './repo.js';
 import type { Submitting } from './submit.js';
 import {
   APPROVAL_CHANNELS,
   type ApproveOutcome,
   type DecisionInput,
-  type OrderRow,
   type Proposal,
 } from './types.js';
 
@@ -46,22 +58,17 @@ export function createDeciding(core: OrdersCore, proposing: Proposing, submittin
   ): Promise<never> {
     await inTransaction(pool, async (client) => {
       if (expire) {
-        const { rowCount } = await client.query(
-          `UPDATE proposals SET status = 'expired', decided_at = $2, decision_reason = 'expired before approval'
-            WHERE id = $1 AND status = 'pending'`,
-          [input.proposalId, now()],
-        );
-        if (rowCount)
-          await audit(client, {
-            actorKind: 'system',
-            actorId: null,
-            channel: 'system',
-            action: 'proposal.expired',
-            entityKind: 'proposal',
-            entityId: input.proposalId,
-            before: { status: 'pending' },
-            after: { status: 'expired' },
-          });
+        if (await expireIfPending(client, input.proposalId, now()))
+          await audit(
+            client,
+            systemEntry(
+              'proposal.expired',
+              'proposal',
+              input.proposalId,
+              { status: 'pending' },
+              { status: 'expired' },
+            ),
+          );
       }
       await audit(client, {
         actorKind: 'principal',
@@ -219,30 +226,26 @@ export function createDeciding(core: OrdersCore, proposing: Proposing, submittin
       const market = await checkMarket(client, proposal, acct);
       if (market) return { refusal: market };
       const decidedAt = now();
-      await client.query(
-        `INSERT INTO approvals (proposal_id, principal_id, decision, channel, order_hash, evidence, created_at)
-         VALUES ($1, $2, 'approve', $3, $4, $5, $6)`,
-        [
-          proposal.id,
-          input.principalId,
-          input.channel,
-          proposal.orderHash,
-          JSON.stringify(evidenceOf(input)),
-          decidedAt,
-        ],
-      );
+      await insertApproval(client, {
+        proposalId: proposal.id,
+        principalId: input.principalId,
+        channel: input.channel,
+        orderHash: proposal.orderHash,
+        evidence: evidenceOf(input),
+        at: decidedAt,
+      });
       // A completing approval is recorded in the proposal.approved entry itself (one entry, not two).
       if (proposal.approvals.length + 1 < proposal.requiredApprovals) {
-        await audit(client, {
-          actorKind: 'principal',
-          actorId: input.principalId,
-          channel: input.channel,
-          action: 'approval.recorded',
-          entityKind: 'proposal',
-          entityId: proposal.id,
-          before: { status: 'pending', approvals: proposal.approvals.length },
-          after: { orderHash: proposal.orderHash, evidence: evidenceOf(input) },
-        });
+        await audit(
+          client,
+          decisionEntry(
+            input,
+            'approval.recorded',
+            proposal.id,
+            { status: 'pending', approvals: proposal.approvals.length },
+            { orderHash: proposal.orderHash, evidence: evidenceOf(input) },
+          ),
+        );
         return { waiting: proposal.id };
       }
       const submitted = await markSubmitted(client, proposal, acct, input);
@@ -304,12 +307,7 @@ export function createDeciding(core: OrdersCore, proposing: Proposing, submittin
     acct: AccountRow,
     input: DecisionInput,
   ) {
-    const { rows: approvals } = await client.query<{ id: string; principal_id: string }>(
-      `SELECT id, principal_id FROM approvals
-        WHERE proposal_id = $1 AND decision = 'approve' AND order_hash = $2 AND consumed_at IS NULL
-        FOR UPDATE`,
-      [proposal.id, proposal.orderHash],
-    );
+    const approvals = await lockUnconsumedApprovals(client, proposal.id, proposal.orderHash);
     // Under four-eyes the proposer never counts (deciderRefusal already refuses them; this is the
     // last line, where the approvals are spent).
     const principals = new Set(
@@ -322,55 +320,35 @@ export function createDeciding(core: OrdersCore, proposing: Proposing, submittin
         `proposal ${proposal.id}: ${principals.size} valid approvals for ${proposal.requiredApprovals} required`,
       );
     const at = now();
-    await client.query('UPDATE approvals SET consumed_at = $2 WHERE id = ANY($1)', [
+    await consumeApprovals(
+      client,
       approvals.map((a) => a.id),
       at,
-    ]);
-    await client.query(
-      `UPDATE proposals SET status = 'submitted', decided_at = $2, decision_reason = NULL WHERE id = $1`,
-      [proposal.id, at],
     );
-    const orders: OrderRow[] = [];
-    for (const leg of proposal.legs) {
-      const { rows } = await client.query(
-        `INSERT INTO orders (proposal_id, leg, account_id, client_order_id, broker, symbol, side, quantity, notional,
-                             type, limit_price, stop_price, time_in_force, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'submitting', $14, $14) RETURNING *`,
-        [
-          proposal.id,
-          leg.leg,
-          proposal.accountId,
-          clientOrderId(proposal.id, leg.leg),
-          acct.broker,
-          leg.symbol,
-          leg.side,
-          leg.quantity,
-          leg.notional,
-          leg.type,
-          leg.limitPrice,
-          leg.stopPrice,
-          leg.timeInForce,
-          at,
-        ],
-      );
-      orders.push(toOrderRow(rows[0] as Parameters<typeof toOrderRow>[0]));
-    }
-    await audit(client, {
-      actorKind: 'principal',
-      actorId: input.principalId,
-      channel: input.channel,
-      action: 'proposal.approved',
-      entityKind: 'proposal',
-      entityId: proposal.id,
-      before: { status: 'pending', approvals: proposal.approvals.length },
-      after: {
-        status: 'submitted',
-        orderHash: proposal.orderHash,
-        evidence: evidenceOf(input),
-        approvals: approvals.map((a) => a.id),
-        orders: orders.map((o) => ({ id: o.id, clientOrderId: o.clientOrderId })),
-      },
-    });
+    await markProposalSubmitted(client, proposal.id, at);
+    const orders = await insertOrderRows(
+      client,
+      proposal,
+      acct.broker,
+      (leg) => clientOrderId(proposal.id, leg),
+      at,
+    );
+    await audit(
+      client,
+      decisionEntry(
+        input,
+        'proposal.approved',
+        proposal.id,
+        { status: 'pending', approvals: proposal.approvals.length },
+        {
+          status: 'submitted',
+          orderHash: proposal.orderHash,
+          evidence: evidenceOf(input),
+          approvals: approvals.map((a) => a.id),
+          orders: orders.map((o) => ({ id: o.id, clientOrderId: o.clientOrderId })),
+        },
+      ),
+    );
     return {
       proposal,
       orders,
@@ -388,33 +366,26 @@ export function createDeciding(core: OrdersCore, proposing: Proposing, submittin
       if ('refusal' in checked) return checked;
       const { proposal } = checked;
       const reason = (input.reason ?? '').trim() || 'rejected';
-      await client.query(
-        `INSERT INTO approvals (proposal_id, principal_id, decision, channel, order_hash, evidence, reason, created_at)
-         VALUES ($1, $2, 'reject', $3, $4, $5, $6, $7)`,
-        [
-          proposal.id,
-          input.principalId,
-          input.channel,
-          proposal.orderHash,
-          JSON.stringify(evidenceOf(input)),
-          reason,
-          now(),
-        ],
-      );
-      await client.query(
-        `UPDATE proposals SET status = 'rejected', decided_at = $2, decision_reason = $3 WHERE id = $1`,
-        [proposal.id, now(), reason],
-      );
-      await audit(client, {
-        actorKind: 'principal',
-        actorId: input.principalId,
+      await insertRejection(client, {
+        proposalId: proposal.id,
+        principalId: input.principalId,
         channel: input.channel,
-        action: 'proposal.rejected',
-        entityKind: 'proposal',
-        entityId: proposal.id,
-        before: { status: 'pending' },
-        after: { status: 'rejected', reason },
+        orderHash: proposal.orderHash,
+        evidence: evidenceOf(input),
+        reason,
+        at: now(),
       });
+      await markProposalRejected(client, proposal.id, now(), reason);
+      await audit(
+        client,
+        decisionEntry(
+          input,
+          'proposal.rejected',
+          proposal.id,
+          { status: 'pending' },
+          { status: 'rejected', reason },
+        ),
+      );
       return { proposal, reason };
     });
     if ('refusal' in result)

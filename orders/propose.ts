@@ -9,7 +9,16 @@ import { inTransaction, type Pool, type PoolClient } from '../store/db/pool.js';
 import { type AccountRow, type OrdersCore, STRATEGY_PATTERN } from './core.js';
 import { AccessDeniedError, NotFoundError, OrderInputError } from './errors.js';
 import { normalDecimal, orderHash } from './hash.js';
-import { isUuid, loadProposal, selectOrders } from './repo.js';
+import {
+  insertProposalRows,
+  instrumentLots,
+  isUuid,
+  loadProposal,
+  openAccountIds,
+  riskStateRow,
+  selectOpenAccount,
+  selectOrders,
+} from './repo.js';
 import type { Leg, LegInput, Proposal, ProposeInput } from './types.js';
 
 const MAX_LEGS = 1000;
@@ -65,23 +74,11 @@ export function createProposing(core: OrdersCore) {
     id: string,
     principalId: string | null = null,
   ): Promise<AccountRow> {
-    const { rows } = await db.query<AccountRow>(
-      `SELECT a.id, a.broker, a.allow_fractional, a.risk_limits, a.four_eyes_notional::text, a.allow_elicitation, a.allow_short,
-              CASE WHEN $2::uuid IS NULL THEN NULL ELSE EXISTS (
-                SELECT 1 FROM role_grants g JOIN principals p ON p.id = g.principal_id
-                 WHERE g.principal_id = $2::uuid AND g.role = 'trader' AND p.disabled_at IS NULL
-                   AND (g.account_id IS NULL OR g.account_id = a.id)) END AS trader,
-              (SELECT handle FROM principals WHERE id = $2::uuid) AS handle
-         FROM accounts a WHERE a.id = $1 AND a.closed_at IS NULL`,
-      [id, principalId],
-    );
-    const row = rows[0];
+    const row = await selectOpenAccount(db, id, principalId);
     if (!row) {
-      const { rows: known } = await db.query<{ id: string }>(
-        'SELECT id FROM accounts WHERE closed_at IS NULL ORDER BY id',
-      );
+      const known = await openAccountIds(db);
       throw new OrderInputError(
-        `unknown account "${id}"; the accounts are ${known.map((k) => k.id).join(', ') || 'none'}`,
+        `unknown account "${id}"; the accounts are ${known.join(', ') || 'none'}`,
       );
     }
     return row;
@@ -123,11 +120,7 @@ export function createProposing(core: OrdersCore) {
         .trim()
         .toUpperCase(),
     );
-    const { rows } = await pool.query<{ symbol: string; lot_size: string }>(
-      'SELECT symbol, lot_size::text FROM instruments WHERE symbol = ANY($1)',
-      [symbols],
-    );
-    const lots = new Map(rows.map((row) => [row.symbol, row.lot_size]));
+    const lots = await instrumentLots(pool, symbols);
     return legs.map((input, k) => {
       const where = legs.length > 1 ? `leg ${k + 1}: ` : '';
       const symbol = symbols[k] as string;
@@ -198,43 +191,7 @@ export function createProposing(core: OrdersCore) {
     symbols: string[],
     since: Date | null,
   ) {
-    const { rows } = await db.query<{
-      cash: string;
-      positions: { symbol: string; quantity: string }[];
-      sectors: Record<string, string | null>;
-      open_sells: Record<string, string>;
-      recent: {
-        id: string;
-        symbol: string;
-        side: 'buy' | 'sell';
-        quantity: string | null;
-        notional: string | null;
-        type: 'market' | 'limit' | 'stop';
-        limit_price: string | null;
-        stop_price: string | null;
-        created_at: string;
-      }[];
-    }>(
-      `WITH held AS (SELECT symbol, quantity FROM positions WHERE account_id = $1 AND quantity <> 0)
-       SELECT
-         (SELECT COALESCE(sum(amount), 0)::text FROM cash_ledger WHERE account_id = $1) AS cash,
-         COALESCE((SELECT json_agg(json_build_object('symbol', symbol, 'quantity', quantity::text)) FROM held), '[]') AS positions,
-         COALESCE((SELECT json_object_agg(symbol, sector) FROM instruments
-                    WHERE symbol = ANY($2) OR symbol IN (SELECT symbol FROM held)), '{}') AS sectors,
-         COALESCE((SELECT json_object_agg(symbol, open) FROM (
-                     SELECT symbol, sum(quantity - filled_quantity)::text AS open FROM orders
-                      WHERE account_id = $1 AND side = 'sell' AND quantity IS NOT NULL AND symbol = ANY($2)
-                        AND status IN ('submitting', 'submitted', 'partially_filled')
-                      GROUP BY symbol) s), '{}') AS open_sells,
-         COALESCE((SELECT json_agg(json_build_object('id', p.id, 'symbol', l.symbol, 'side', l.side,
-                     'quantity', l.quantity::text, 'notional', l.notional::text, 'type', l.type,
-                     'limit_price', l.limit_price::text, 'stop_price', l.stop_price::text, 'created_at', p.created_at))
-                    FROM proposals p JOIN proposal_legs l ON l.proposal_id = p.id
-                   WHERE $3::timestamptz IS NOT NULL AND p.account_id = $1 AND p.created_at > $3
-                     AND p.status IN ('pending', 'approved', 'submitted') AND l.symbol = ANY($2)), '[]') AS recent`,
-      [accountId, symbols, since],
-    );
-    const row = rows[0] as NonNullable<(typeof rows)[number]>;
+    const row = await riskStateRow(db, accountId, symbols, since);
     const held = row.positions;
     const prices = await deps.prices.latest([
       ...new Set([...symbols, ...held.map((p) => p.symbol)]),
@@ -382,49 +339,23 @@ export function createProposing(core: OrdersCore) {
         `expires_in_seconds ${expiry} is not valid; use a whole number of seconds from 10 to ${MAX_EXPIRY_SECONDS}`,
       );
     const created = now();
-    const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO proposals (account_id, kind, order_hash, proposed_by, proposer_kind, channel, rationale,
-                              risk_results, required_approvals, cancel_order_id, created_at, expires_at,
-                              strategy)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-      [
-        values.accountId,
-        values.kind,
-        values.hash,
-        values.input.proposer.principalId ?? null,
-        values.input.proposer.kind,
-        values.input.channel,
-        values.input.rationale ?? '',
-        JSON.stringify(values.risk),
-        values.requiredApprovals,
-        values.cancelOrderId,
-        created,
-        new Date(created.getTime() + expiry * 1000),
-        values.input.strategy ?? null,
-      ],
-    );
-    const id = (rows[0] as { id: string }).id;
     const expiresAt = new Date(created.getTime() + expiry * 1000);
-    if (values.legs.length > 0) {
-      const column = <K extends keyof Leg>(key: K) => values.legs.map((leg) => leg[key]);
-      await client.query(
-        `INSERT INTO proposal_legs (proposal_id, leg, symbol, side, quantity, notional, type, limit_price, stop_price, time_in_force, reference_price)
-         SELECT $1, * FROM unnest($2::smallint[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::text[], $8::numeric[], $9::numeric[], $10::text[], $11::numeric[])`,
-        [
-          id,
-          column('leg'),
-          column('symbol'),
-          column('side'),
-          column('quantity'),
-          column('notional'),
-          column('type'),
-          column('limitPrice'),
-          column('stopPrice'),
-          column('timeInForce'),
-          column('referencePrice'),
-        ],
-      );
-    }
+    const id = await insertProposalRows(client, {
+      accountId: values.accountId,
+      kind: values.kind,
+      hash: values.hash,
+      proposedBy: values.input.proposer.principalId ?? null,
+      proposerKind: values.input.proposer.kind,
+      channel: values.input.channel,
+      rationale: values.input.rationale ?? '',
+      risk: values.risk,
+      requiredApprovals: values.requiredApprovals,
+      cancelOrderId: values.cancelOrderId,
+      createdAt: created,
+      expiresAt,
+      strategy: values.input.strategy ?? null,
+      legs: values.legs,
+    });
     return { id, createdAt: created, expiresAt };
   }
 

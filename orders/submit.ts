@@ -5,8 +5,15 @@
 import type { Broker, BrokerOrder, BrokerOrderRequest } from '../broker/port.js';
 import { BrokerRejectedError } from '../broker/port.js';
 import { inTransaction, type PoolClient } from '../store/db/pool.js';
+import { systemEntry } from './audit-entries.js';
 import type { OrdersCore } from './core.js';
-import { selectOrders } from './repo.js';
+import {
+  markOrderFailed,
+  recordBrokerAnswer,
+  recordCancelAnswer,
+  selectOrders,
+  settleProposalFailure,
+} from './repo.js';
 import type { OrderRow, OrderStatus, Proposal } from './types.js';
 
 /** Maps a broker's order status onto ours. */
@@ -94,72 +101,48 @@ export function createSubmitting(core: OrdersCore) {
    * 'submitted', its failure_reason naming the legs that failed). In the caller's transaction.
    */
   async function settleFailure(client: PoolClient, proposalId: string): Promise<void> {
-    const { rows } = await client.query<{ status: string; failure_reason: string | null }>(
-      `UPDATE proposals p SET
-          status = CASE WHEN NOT EXISTS (SELECT 1 FROM orders o WHERE o.proposal_id = p.id AND o.status <> 'failed')
-                        THEN 'failed' ELSE p.status END,
-          failure_reason = (
-            SELECT string_agg(
-                     CASE WHEN p.kind = 'basket' THEN 'leg ' || o.leg || ' (' || o.symbol || '): ' ELSE '' END
-                       || COALESCE(o.failure_reason, 'rejected by the broker'), '; ' ORDER BY o.leg)
-              FROM orders o WHERE o.proposal_id = p.id AND o.status = 'failed')
-        WHERE p.id = $1 AND p.status = 'submitted'
-        RETURNING p.status, p.failure_reason`,
-      [proposalId],
-    );
-    const row = rows[0];
+    const row = await settleProposalFailure(client, proposalId);
     if (row?.status === 'failed')
-      await audit(client, {
-        actorKind: 'system',
-        actorId: null,
-        channel: 'system',
-        action: 'proposal.failed',
-        entityKind: 'proposal',
-        entityId: proposalId,
-        before: { status: 'submitted' },
-        after: { status: 'failed', reason: row.failure_reason },
-      });
+      await audit(
+        client,
+        systemEntry(
+          'proposal.failed',
+          'proposal',
+          proposalId,
+          { status: 'submitted' },
+          { status: 'failed', reason: row.failure_reason },
+        ),
+      );
   }
 
   /** Applies the broker's answer to a row still marked 'submitting' (the paper broker may already have moved it on). */
   async function record(order: OrderRow, answer: BrokerOrder): Promise<void> {
     const status = statusFrom(answer);
     const updated = await inTransaction(pool, async (client) => {
-      const { rows } = await client.query<{ status: OrderStatus }>(
-        `UPDATE orders SET status = CASE WHEN status = 'submitting' THEN $2 ELSE status END,
-                broker_order_id = COALESCE(broker_order_id, $3),
-                submitted_at = COALESCE(submitted_at, $4),
-                filled_quantity = CASE WHEN status = 'submitting' THEN $5::numeric ELSE filled_quantity END,
-                avg_fill_price = CASE WHEN status = 'submitting' THEN $6::numeric ELSE avg_fill_price END,
-                failure_reason = CASE WHEN status = 'submitting' THEN $7 ELSE failure_reason END,
-                updated_at = $4
-          WHERE id = $1 RETURNING status`,
-        [
-          order.id,
-          status,
-          answer.brokerOrderId,
-          now(),
-          answer.filledQuantity,
-          answer.avgFillPrice,
-          answer.reason ?? null,
-        ],
-      );
-      await audit(client, {
-        actorKind: 'system',
-        actorId: null,
-        channel: 'system',
-        action: 'order.submitted',
-        entityKind: 'order',
-        entityId: order.id,
-        before: { status: order.status },
-        after: {
-          status: rows[0]?.status,
-          brokerOrderId: answer.brokerOrderId,
-          brokerStatus: answer.status,
-        },
+      const after = await recordBrokerAnswer(client, order.id, {
+        status,
+        brokerOrderId: answer.brokerOrderId,
+        at: now(),
+        filledQuantity: answer.filledQuantity,
+        avgFillPrice: answer.avgFillPrice,
+        reason: answer.reason ?? null,
       });
-      if (rows[0]?.status === 'failed') await settleFailure(client, order.proposalId);
-      return rows[0]?.status ?? status;
+      await audit(
+        client,
+        systemEntry(
+          'order.submitted',
+          'order',
+          order.id,
+          { status: order.status },
+          {
+            status: after,
+            brokerOrderId: answer.brokerOrderId,
+            brokerStatus: answer.status,
+          },
+        ),
+      );
+      if (after === 'failed') await settleFailure(client, order.proposalId);
+      return after ?? status;
     });
     const base = {
       orderId: order.id,
@@ -177,20 +160,17 @@ export function createSubmitting(core: OrdersCore) {
 
   async function fail(order: OrderRow, reason: string): Promise<void> {
     await inTransaction(pool, async (client) => {
-      await client.query(
-        `UPDATE orders SET status = 'failed', failure_reason = $2, updated_at = $3 WHERE id = $1 AND status = 'submitting'`,
-        [order.id, reason, now()],
+      await markOrderFailed(client, order.id, reason, now());
+      await audit(
+        client,
+        systemEntry(
+          'order.failed',
+          'order',
+          order.id,
+          { status: order.status },
+          { status: 'failed', reason },
+        ),
       );
-      await audit(client, {
-        actorKind: 'system',
-        actorId: null,
-        channel: 'system',
-        action: 'order.failed',
-        entityKind: 'order',
-        entityId: order.id,
-        before: { status: order.status },
-        after: { status: 'failed', reason },
-      });
       await settleFailure(client, order.proposalId);
     });
     publish('order.failed', {
@@ -208,21 +188,23 @@ export function createSubmitting(core: OrdersCore) {
     try {
       const answer = await brokerFor(order.broker).cancel(order.accountId, order.clientOrderId);
       await inTransaction(pool, async (client) => {
-        await client.query(
-          `UPDATE orders SET status = $2, filled_quantity = $3::numeric, updated_at = $4
-            WHERE id = $1 AND status IN ('submitted', 'partially_filled')`,
-          [order.id, statusFrom(answer), answer.filledQuantity, now()],
+        await recordCancelAnswer(
+          client,
+          order.id,
+          statusFrom(answer),
+          answer.filledQuantity,
+          now(),
         );
-        await audit(client, {
-          actorKind: 'system',
-          actorId: null,
-          channel: 'system',
-          action: 'order.cancel_sent',
-          entityKind: 'order',
-          entityId: order.id,
-          before: { status: order.status },
-          after: { status: statusFrom(answer), cancelProposalId: proposal.id },
-        });
+        await audit(
+          client,
+          systemEntry(
+            'order.cancel_sent',
+            'order',
+            order.id,
+            { status: order.status },
+            { status: statusFrom(answer), cancelProposalId: proposal.id },
+          ),
+        );
       });
       if (statusFrom(answer) === 'cancelled')
         publish('order.cancelled', {
@@ -234,16 +216,16 @@ export function createSubmitting(core: OrdersCore) {
     } catch (error) {
       logger.warn({ err: error, orderId: order.id }, 'cancel not confirmed by the broker');
       await inTransaction(pool, (client) =>
-        audit(client, {
-          actorKind: 'system',
-          actorId: null,
-          channel: 'system',
-          action: 'order.cancel_failed',
-          entityKind: 'order',
-          entityId: order.id,
-          before: { status: order.status },
-          after: { reason: (error as Error).message, cancelProposalId: proposal.id },
-        }),
+        audit(
+          client,
+          systemEntry(
+            'order.cancel_failed',
+            'order',
+            order.id,
+            { status: order.status },
+            { reason: (error as Error).message, cancelProposalId: proposal.id },
+          ),
+        ),
       );
     }
   }

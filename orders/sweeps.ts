@@ -4,8 +4,15 @@
  */
 import type { BrokerOrder } from '../broker/port.js';
 import { inTransaction } from '../store/db/pool.js';
+import { systemEntry } from './audit-entries.js';
 import type { OrdersCore } from './core.js';
-import { selectOrders } from './repo.js';
+import {
+  consumedApprovals,
+  expirePendingProposals,
+  markNeedsAttentionRows,
+  selectOrders,
+  updateOrderStatus,
+} from './repo.js';
 import { type Submitting, statusFrom } from './submit.js';
 import type { OrderRow } from './types.js';
 
@@ -19,22 +26,18 @@ export function createSweeps(core: OrdersCore, submitting: Submitting) {
 
   async function expireDue(): Promise<string[]> {
     const expired = await inTransaction(pool, async (client) => {
-      const { rows } = await client.query<{ id: string; account_id: string }>(
-        `UPDATE proposals SET status = 'expired', decided_at = $1, decision_reason = 'not decided before it expired'
-          WHERE status = 'pending' AND expires_at <= $1 RETURNING id, account_id`,
-        [now()],
-      );
+      const rows = await expirePendingProposals(client, now());
       for (const row of rows)
-        await audit(client, {
-          actorKind: 'system',
-          actorId: null,
-          channel: 'system',
-          action: 'proposal.expired',
-          entityKind: 'proposal',
-          entityId: row.id,
-          before: { status: 'pending' },
-          after: { status: 'expired' },
-        });
+        await audit(
+          client,
+          systemEntry(
+            'proposal.expired',
+            'proposal',
+            row.id,
+            { status: 'pending' },
+            { status: 'expired' },
+          ),
+        );
       return rows;
     });
     for (const row of expired)
@@ -69,17 +72,7 @@ export function createSweeps(core: OrdersCore, submitting: Submitting) {
         updated += 1;
         continue;
       }
-      const { rows } = await pool.query<{
-        id: string;
-        order_hash: string;
-        proposal_hash: string;
-        status: string;
-      }>(
-        `SELECT a.id, a.order_hash, p.order_hash AS proposal_hash, p.status
-           FROM approvals a JOIN proposals p ON p.id = a.proposal_id
-          WHERE a.proposal_id = $1 AND a.decision = 'approve' AND a.consumed_at IS NOT NULL`,
-        [order.proposalId],
-      );
+      const rows = await consumedApprovals(pool, order.proposalId);
       const valid = rows.filter(
         (row) => row.order_hash === row.proposal_hash && row.status === 'submitted',
       );
@@ -103,24 +96,17 @@ export function createSweeps(core: OrdersCore, submitting: Submitting) {
 
   async function markNeedsAttention(order: OrderRow, reason: string): Promise<void> {
     await inTransaction(pool, async (client) => {
-      await client.query(
-        `UPDATE orders SET status = 'needs_attention', failure_reason = $2, updated_at = $3 WHERE id = $1 AND status = 'submitting'`,
-        [order.id, reason, now()],
+      await markNeedsAttentionRows(client, order, reason, now());
+      await audit(
+        client,
+        systemEntry(
+          'order.needs_attention',
+          'order',
+          order.id,
+          { status: order.status },
+          { status: 'needs_attention', reason },
+        ),
       );
-      await client.query(
-        `UPDATE proposals SET status = 'needs_attention', decision_reason = $2 WHERE id = $1`,
-        [order.proposalId, reason],
-      );
-      await audit(client, {
-        actorKind: 'system',
-        actorId: null,
-        channel: 'system',
-        action: 'order.needs_attention',
-        entityKind: 'order',
-        entityId: order.id,
-        before: { status: order.status },
-        after: { status: 'needs_attention', reason },
-      });
     });
   }
 
@@ -145,32 +131,27 @@ export function createSweeps(core: OrdersCore, submitting: Submitting) {
         continue;
       if (!known) {
         await inTransaction(pool, async (client) => {
-          await client.query(
-            `UPDATE orders SET status = $2, filled_quantity = $3::numeric, avg_fill_price = $4::numeric,
-                    failure_reason = COALESCE($5, failure_reason), updated_at = $6 WHERE id = $1`,
-            [
-              order.id,
-              status,
-              answer.filledQuantity,
-              answer.avgFillPrice,
-              answer.reason ?? null,
-              now(),
-            ],
-          );
-          await audit(client, {
-            actorKind: 'system',
-            actorId: null,
-            channel: 'system',
-            action: `order.${status}`,
-            entityKind: 'order',
-            entityId: order.id,
-            before: { status: order.status, filledQuantity: order.filledQuantity },
-            after: {
-              status,
-              filledQuantity: answer.filledQuantity,
-              avgFillPrice: answer.avgFillPrice,
-            },
+          await updateOrderStatus(client, order.id, {
+            status,
+            filledQuantity: answer.filledQuantity,
+            avgFillPrice: answer.avgFillPrice,
+            reason: answer.reason ?? null,
+            at: now(),
           });
+          await audit(
+            client,
+            systemEntry(
+              `order.${status}`,
+              'order',
+              order.id,
+              { status: order.status, filledQuantity: order.filledQuantity },
+              {
+                status,
+                filledQuantity: answer.filledQuantity,
+                avgFillPrice: answer.avgFillPrice,
+              },
+            ),
+          );
           if (status === 'failed') await settleFailure(client, order.proposalId);
         });
       } else if (status === 'failed') {
