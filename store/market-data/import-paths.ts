@@ -146,7 +146,8 @@ export async function importPaths(
   };
 
   for (const entry of unrecognised) {
-    const header = ((await firstLine(entry.file)) ?? '').replace(/^\uFEFF/, '');
+    // A binary file read as text has one huge "line": show only its start.
+    const header = ((await firstLine(entry.file)) ?? '').replace(/^\uFEFF/, '').slice(0, 200);
     done(
       {
         ok: false,
