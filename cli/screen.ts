@@ -66,6 +66,8 @@ function summary(result: ScreenResult, elapsedMs: number): string {
     header,
     `Weights: ${weights}`,
     ...(excluded ? [`Excluded: ${excluded}`] : []),
+    // Nothing ranked: why, and what to change (core/screening/empty-screen.ts).
+    ...(result.note ? ['', result.note] : []),
     '',
     ...rows,
     '',

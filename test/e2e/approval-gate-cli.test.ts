@@ -14,7 +14,7 @@ import type { Orders } from '../../orders/service.js';
 import { MemoryBus } from '../../store/kv/memory-bus.js';
 import { importPaths } from '../../store/market-data/import-paths.js';
 import { verifyApiToken } from '../../store/repos/api-tokens-repo.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, withoutNotices } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { SAMPLE_DIR } from '../helpers/fixtures.js';
 
@@ -127,7 +127,7 @@ describe('countersign approve', () => {
       ['approve', proposal.id, '--hash', shortHash(proposal.orderHash)],
       env,
     );
-    expect(right.stderr).toBe('');
+    expect(withoutNotices(right.stderr)).toBe('');
     expect(right.code).toBe(0);
     expect((await orders.getProposal(proposal.id)).status).toBe('submitted');
   });

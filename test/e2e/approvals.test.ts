@@ -11,7 +11,14 @@ import { createOrdersRuntime } from '../../orders/runtime.js';
 import type { Orders } from '../../orders/service.js';
 import { MemoryBus } from '../../store/kv/memory-bus.js';
 import { importPaths } from '../../store/market-data/import-paths.js';
-import { type CliProcess, freePort, runCli, startCli, waitForHealthy } from '../helpers/cli.js';
+import {
+  type CliProcess,
+  freePort,
+  runCli,
+  startCli,
+  waitForHealthy,
+  withoutNotices,
+} from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { SAMPLE_DIR } from '../helpers/fixtures.js';
 
@@ -63,7 +70,7 @@ describe('the command line', () => {
     expect(ids).toEqual(expect.arrayContaining([first.id, second.id]));
 
     const approved = await runCli(['approve', first.id], env);
-    expect(approved.stderr).toBe('');
+    expect(withoutNotices(approved.stderr)).toBe('');
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('BUY 1 share of KO at market');
     expect(approved.stdout).toMatch(/Approved and sent: buy 1 KO → filled at [\d.]+/);

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPaths } from '../../store/market-data/import-paths.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, withoutNotices } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { SAMPLE_DIR, tempFolder } from '../helpers/fixtures.js';
 
@@ -29,7 +29,7 @@ describe('countersign optimize-portfolio', () => {
       ...data,
       '--json',
     ]);
-    expect(run.stderr).toBe('');
+    expect(withoutNotices(run.stderr)).toBe('');
     expect(run.code).toBe(0);
     const out = json(run.stdout);
     expect(Object.keys(out.weights).sort()).toEqual(['AAPL', 'JNJ', 'JPM', 'KO', 'MSFT', 'XOM']);
@@ -245,7 +245,7 @@ describe('from the database', () => {
         DATABASE_URL: db.url,
       },
     );
-    expect(screen.stderr).toBe('');
+    expect(withoutNotices(screen.stderr)).toBe('');
     expect(screen.code).toBe(0);
     const rows = json(screen.stdout).rows as { sector: string }[];
     expect(rows.length).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 /** `countersign backtest` and `optimize` as a user runs them: real processes, sample CSV files, exit codes. */
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, withoutNotices } from '../helpers/cli.js';
 import { SAMPLE_DIR } from '../helpers/fixtures.js';
 
 const data = ['--data', SAMPLE_DIR];
@@ -18,7 +18,7 @@ describe('countersign backtest --data', () => {
       ...data,
       '--json',
     ]);
-    expect(run.stderr).toBe('');
+    expect(withoutNotices(run.stderr)).toBe('');
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout);
     // The default prices: adjusted signals and returns (AAPL split four times), traded fills.
@@ -165,7 +165,7 @@ describe('countersign optimize --data', () => {
       ...data,
       '--json',
     ]);
-    expect(run.stderr).toBe('');
+    expect(withoutNotices(run.stderr)).toBe('');
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out.rows).toHaveLength(180);

@@ -12,7 +12,14 @@ import {
   verifyApiToken,
 } from '../../store/repos/api-tokens-repo.js';
 import { findPrincipalByHandle, rolesFor } from '../../store/repos/principals-repo.js';
-import { type CliProcess, freePort, runCli, startCli, waitForHealthy } from '../helpers/cli.js';
+import {
+  type CliProcess,
+  freePort,
+  runCli,
+  startCli,
+  waitForHealthy,
+  withoutNotices,
+} from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { SAMPLE_DIR } from '../helpers/fixtures.js';
 
@@ -37,7 +44,7 @@ describe('countersign token create', () => {
       '--label',
       'ci runner',
     );
-    expect(run.stderr).toBe('');
+    expect(withoutNotices(run.stderr)).toBe('');
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     const token = lines.at(-1) as string;
@@ -162,7 +169,7 @@ describe('API_TOKENS at start-up, then countersign token list and revoke', () =>
 
   it('list shows both kinds of token, never a token or a hash; --principal and --json work', async () => {
     const run = await cli('list');
-    expect(run.stderr).toBe('');
+    expect(withoutNotices(run.stderr)).toBe('');
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+PRINCIPAL\s+SCOPES\s+LABEL\s+CREATED\s+LAST USED\s+REVOKED$/);
@@ -205,7 +212,7 @@ describe('API_TOKENS at start-up, then countersign token list and revoke', () =>
 
   it('revoke: an env token says it comes back at the next start; audit entry; repeats and unknown ids exit 1', async () => {
     const run = await cli('revoke', robotId);
-    expect(run.stderr).toBe('');
+    expect(withoutNotices(run.stderr)).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
       `Revoked API token ${robotId} of principal robot (scopes: read, label "API_TOKENS"). Requests with it now get 401.\n` +

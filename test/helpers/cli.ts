@@ -86,6 +86,22 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   };
 }
 
+/**
+ * A command's stderr without the lines every command that opens the database prints: which
+ * database it uses, and that the bundled sample is being loaded into an empty one.
+ */
+export function withoutNotices(stderr: string): string {
+  return stderr
+    .split('\n')
+    .filter(
+      (line) =>
+        !/^countersign: (database: |no prices in this database yet: loading the bundled sample)/.test(
+          line,
+        ),
+    )
+    .join('\n');
+}
+
 /** Runs `countersign ...args` to completion. */
 export async function runCli(args: string[], env: Record<string, string | undefined> = {}) {
   const started = performance.now();
