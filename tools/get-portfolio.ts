@@ -1,5 +1,6 @@
 /** get_portfolio: cash, positions valued at the last stored close, equity. */
 import { z } from 'zod';
+import { accountCash, accountPositionsWithLastClose } from '../store/repos/accounts-repo.js';
 import { requireReadAccess } from './account-access.js';
 import { defineTool, READ_ONLY, ToolError } from './tool.js';
 
@@ -47,28 +48,12 @@ export const getPortfolio = defineTool({
     );
     const account = accounts[0];
     if (!account) throw new ToolError(`unknown account "${input.account}"`, 'not_found');
-    const { rows: cashRows } = await context.pool.query<{ cash: string }>(
-      'SELECT COALESCE(sum(amount), 0)::text AS cash FROM cash_ledger WHERE account_id = $1',
-      [input.account],
-    );
-    const { rows } = await context.pool.query<{
-      symbol: string;
-      quantity: string;
-      avg_cost: string;
-      realized_pnl: string;
-      close: string | null;
-      date: string | null;
-    }>(
-      `SELECT p.symbol, p.quantity::text, p.avg_cost::text, p.realized_pnl::text, b.close::text, b.date::text
-         FROM positions p
-         LEFT JOIN LATERAL (SELECT close, date FROM daily_bars d WHERE d.symbol = p.symbol ORDER BY date DESC LIMIT 1) b ON true
-        WHERE p.account_id = $1 AND p.quantity <> 0`,
-      [input.account],
-    );
-    const cash = Number(cashRows[0]?.cash ?? 0);
+    const cashText = await accountCash(context.pool, input.account);
+    const rows = await accountPositionsWithLastClose(context.pool, input.account);
+    const cash = Number(cashText);
     const held = rows.map((r) => {
       const quantity = Number(r.quantity);
-      const avgCost = Number(r.avg_cost);
+      const avgCost = Number(r.avgCost);
       const last = r.close === null ? null : Number(r.close);
       const value = quantity * (last ?? avgCost);
       return {
@@ -80,7 +65,7 @@ export const getPortfolio = defineTool({
         market_value: round(value),
         weight: 0,
         unrealized_pnl: last === null ? 0 : round((last - avgCost) * quantity),
-        realized_pnl: round(Number(r.realized_pnl)),
+        realized_pnl: round(Number(r.realizedPnl)),
       };
     });
     const positionsValue = held.reduce((sum, p) => sum + p.market_value, 0);

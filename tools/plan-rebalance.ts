@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { planRebalance } from '../core/rebalance/plan-rebalance.js';
 import { REBALANCE_DEFAULTS, RebalanceInputError } from '../core/rebalance/types.js';
+import { accountCash, accountPositions } from '../store/repos/accounts-repo.js';
 import { requireReadAccess } from './account-access.js';
 import { defineTool, READ_ONLY, ToolError } from './tool.js';
 
@@ -110,15 +111,9 @@ export const planRebalanceTool = defineTool({
       }
       targets[symbol] = target.weight;
     }
-    const [{ rows: held }, { rows: cashRows }] = await Promise.all([
-      pool.query<{ symbol: string; quantity: string }>(
-        'SELECT symbol, quantity FROM positions WHERE account_id = $1 AND quantity <> 0',
-        [account],
-      ),
-      pool.query<{ cash: string | null }>(
-        'SELECT sum(amount) AS cash FROM cash_ledger WHERE account_id = $1',
-        [account],
-      ),
+    const [held, cashText] = await Promise.all([
+      accountPositions(pool, account),
+      accountCash(pool, account),
     ]);
     const positions: Record<string, number> = {};
     for (const row of held) positions[row.symbol] = Number(row.quantity);
@@ -134,7 +129,7 @@ export const planRebalanceTool = defineTool({
       prices[row.symbol] = Number(row.close);
       if (oldest === '' || row.date < oldest) oldest = row.date;
     }
-    const cash = Number(cashRows[0]?.cash ?? 0);
+    const cash = Number(cashText);
     try {
       const plan = planRebalance({
         positions,

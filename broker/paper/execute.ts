@@ -6,6 +6,7 @@
 import { Dec, toDec } from '../../core/decimal.js';
 import { appendAudit } from '../../store/audit/audit-log.js';
 import type { PoolClient } from '../../store/db/pool.js';
+import { heldQuantity as storedQuantity } from '../../store/repos/accounts-repo.js';
 import type { BrokerFill } from '../port.js';
 import { decideFill, type FillDecision, type OrderProgress, PRICE_DECIMALS } from './fill-math.js';
 import type { PaperTerms } from './options.js';
@@ -57,11 +58,7 @@ async function progressOf(client: PoolClient, row: OrderRecord): Promise<OrderPr
 }
 
 async function heldQuantity(client: PoolClient, accountId: string, symbol: string): Promise<Dec> {
-  const { rows } = await client.query<{ quantity: string }>(
-    'SELECT quantity::text FROM positions WHERE account_id = $1 AND symbol = $2',
-    [accountId, symbol],
-  );
-  return toDec(rows[0]?.quantity ?? '0');
+  return toDec(await storedQuantity(client, accountId, symbol));
 }
 
 /** Marks the order cancelled with `reason` and records it in the audit log. */

@@ -1,6 +1,7 @@
 /** The orders, accounts and positions rows the paper broker reads and locks, and how they look through the port. */
 import { type Dec, toDec } from '../../core/decimal.js';
 import type { Pool, PoolClient } from '../../store/db/pool.js';
+import { accountCash } from '../../store/repos/accounts-repo.js';
 import type { BrokerOrder, BrokerOrderStatus, OrderSide, OrderType, TimeInForce } from '../port.js';
 import type { OrderTerms } from './fill-math.js';
 
@@ -119,11 +120,7 @@ export async function lockAccount(
 
 /** The account's cash: the sum of its ledger. */
 export async function cashOf(db: Queryable, accountId: string): Promise<Dec> {
-  const { rows } = await db.query<{ cash: string }>(
-    'SELECT coalesce(sum(amount), 0)::text AS cash FROM cash_ledger WHERE account_id = $1',
-    [accountId],
-  );
-  return toDec(rows[0]?.cash ?? '0');
+  return toDec(await accountCash(db, accountId));
 }
 
 /** The order's decimal terms. */

@@ -6,6 +6,7 @@
  */
 import { Dec, toDec } from '../../core/decimal.js';
 import { inTransaction, type Pool, type PoolClient } from '../../store/db/pool.js';
+import { accountPositions } from '../../store/repos/accounts-repo.js';
 import {
   type Broker,
   type BrokerAccount,
@@ -264,11 +265,7 @@ export function createPaperBroker(deps: PaperBrokerDeps): PaperBroker {
 
     async positions(accountId): Promise<BrokerPosition[]> {
       await requireAccount(accountId);
-      const { rows } = await pool.query<{ symbol: string; quantity: string; avg_cost: string }>(
-        `SELECT symbol, quantity::text, avg_cost::text FROM positions
-          WHERE account_id = $1 AND quantity <> 0 ORDER BY symbol`,
-        [accountId],
-      );
+      const rows = await accountPositions(pool, accountId);
       const latest = quoteCache();
       return Promise.all(
         rows.map(async (row) => {
@@ -277,7 +274,7 @@ export function createPaperBroker(deps: PaperBrokerDeps): PaperBroker {
           return {
             symbol: row.symbol,
             quantity: text(quantity),
-            avgCost: text(toDec(row.avg_cost)),
+            avgCost: text(toDec(row.avgCost)),
             marketValue: quote ? money(cents(quantity.times(toDec(quote.price)))) : null,
           };
         }),

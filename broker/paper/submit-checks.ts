@@ -5,6 +5,7 @@
  */
 import { Dec, toDec } from '../../core/decimal.js';
 import type { PoolClient } from '../../store/db/pool.js';
+import { accountCash, heldQuantity } from '../../store/repos/accounts-repo.js';
 import { type BrokerOrderRequest, BrokerRejectedError, MissingApprovalError } from '../port.js';
 import { commissionFor, floorUnits, slippedPrice } from './fill-math.js';
 import type { PaperTerms } from './options.js';
@@ -203,11 +204,7 @@ export async function checkTradable(
     );
 
   if (row.side === 'buy') {
-    const { rows } = await client.query<{ cash: string }>(
-      'SELECT coalesce(sum(amount), 0)::text AS cash FROM cash_ledger WHERE account_id = $1',
-      [row.account_id],
-    );
-    const cash = toDec(rows[0]?.cash ?? '0');
+    const cash = toDec(await accountCash(client, row.account_id));
     const commission = commissionFor(quantity, price, terms);
     const cost = quantity.times(price).plus(commission);
     if (cost.gt(cash))
@@ -218,11 +215,7 @@ export async function checkTradable(
     return;
   }
 
-  const { rows } = await client.query<{ quantity: string }>(
-    'SELECT quantity::text FROM positions WHERE account_id = $1 AND symbol = $2',
-    [row.account_id, row.symbol],
-  );
-  const held = toDec(rows[0]?.quantity ?? '0');
+  const held = toDec(await heldQuantity(client, row.account_id, row.symbol));
   const promised = await promisedToSells(client, row, price, fractional);
   const available = Dec.max(held.minus(promised), 0);
   if (quantity.gt(available))
