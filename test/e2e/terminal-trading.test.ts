@@ -13,6 +13,7 @@ import { SAMPLE_DIR } from '../helpers/fixtures.js';
 
 let db: TestDatabase;
 let env: Record<string, string>;
+let paperLimits: string;
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -21,6 +22,10 @@ beforeAll(async () => {
     path.join(SAMPLE_DIR, 'KO.csv.gz'),
     path.join(SAMPLE_DIR, 'constituents.csv'),
   ]);
+  const { rows } = await db.pool.query(
+    "SELECT risk_limits::text AS limits FROM accounts WHERE id = 'paper'",
+  );
+  paperLimits = rows[0].limits;
 });
 
 afterAll(async () => {
@@ -98,7 +103,7 @@ describe('an approved order the broker refuses', () => {
     const stored = json.proposals.find((one: { id: string }) => one.id === made.id);
     expect(stored.status).toBe('failed');
     expect(stored.failureReason).toMatch(/cash/);
-    await db.pool.query(`UPDATE accounts SET risk_limits = '{}' WHERE id = 'paper'`);
+    await db.pool.query("UPDATE accounts SET risk_limits = $1 WHERE id = 'paper'", [paperLimits]);
   }, 60_000);
 });
 
@@ -110,12 +115,11 @@ describe('four-eyes from the command line', () => {
     const bad = await runCli(['principal', 'add', 'bea', '--role', 'boss'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/"boss" is not a role: use viewer, trader, approver, admin/);
-    await db.pool.query(
-      `UPDATE accounts SET four_eyes_notional = 1, risk_limits = '{"marketHours":"any","maxPriceAgeHours":null}' WHERE id = 'paper'`,
-    );
+    await db.pool.query("UPDATE accounts SET four_eyes_notional = 1 WHERE id = 'paper'");
     // Proposed by local; under four-eyes the proposer never counts: bea and cai decide.
-    const made = JSON.parse((await propose('--side', 'buy', '--quantity', '1')).stdout);
-    expect(made.required_approvals).toBe(2);
+    // A quantity no earlier test proposed, so the duplicate-order guard stays quiet.
+    const made = JSON.parse((await propose('--side', 'buy', '--quantity', '3')).stdout);
+    expect(made).toMatchObject({ required_approvals: 2, risk_passed: true });
     const own = await runCli(['approve', made.id, '--yes'], env);
     expect(own.code).toBe(1);
     expect(own.stderr).toMatch(/refused/);
@@ -125,7 +129,7 @@ describe('four-eyes from the command line', () => {
     await runCli(['principal', 'add', 'cai', '--role', 'approver'], env);
     const second = await runCli(['approve', made.id, '--yes', '--as', 'cai'], env);
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/Approved and sent: buy 1 KO → filled/);
+    expect(second.stdout).toMatch(/Approved and sent: buy 3 KO → filled/);
     await db.pool.query(`UPDATE accounts SET four_eyes_notional = NULL WHERE id = 'paper'`);
   }, 120_000);
 });
