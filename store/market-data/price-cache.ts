@@ -9,9 +9,9 @@
  * A server attaches its cache to its pool (attachPriceCache); loadSeries and the universe
  * reads find it there (priceCacheOf), so every channel's tool calls share it with no extra plumbing.
  */
-import pg from 'pg';
 import type { Logger } from '../../config/logger.js';
 import type { PriceSeries } from '../../core/series/price-series.js';
+import { type ChangeListener, listenForChanges } from '../db/change-listener.js';
 import type { Pool } from '../db/pool.js';
 import { readSeries } from '../repos/series-repo.js';
 
@@ -87,10 +87,8 @@ export async function createPriceCache(
   let generation = 0;
   let loads = 0;
   let invalidations = 0;
-  let listener: pg.Client | undefined;
-  let listening = false;
-  let closed = false;
-  let retry: NodeJS.Timeout | undefined;
+  let changes: ChangeListener | undefined;
+  const isListening = () => changes?.listening === true;
 
   const forget = () => {
     generation++;
@@ -98,53 +96,6 @@ export async function createPriceCache(
     entries.clear();
     universe = undefined;
     loadingAll = undefined;
-  };
-
-  const drop = (why: string) => {
-    if (!listening && listener === undefined) return;
-    listening = false;
-    forget();
-    const old = listener;
-    listener = undefined;
-    void old?.end().catch(() => undefined);
-    if (closed) return;
-    options.logger.warn(
-      { why, retryMs },
-      'price cache: lost the bars-change listener; reading prices from the database until it is back',
-    );
-    retry = setTimeout(() => void connect(), retryMs);
-    retry.unref();
-  };
-
-  const connect = async () => {
-    if (closed) return;
-    const client = new pg.Client({
-      ...(pool.options as pg.ClientConfig),
-      application_name: 'countersign-price-cache',
-    });
-    client.on('error', (error) => drop(error.message));
-    client.on('end', () => {
-      if (listener === client) drop('connection ended');
-    });
-    client.on('notification', (message) => {
-      if (message.channel === BARS_CHANGED_CHANNEL) forget();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${BARS_CHANGED_CHANNEL}`);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      listener = client; // so that drop() schedules the retry
-      drop((error as Error).message);
-      return;
-    }
-    if (closed) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    forget();
-    listener = client;
-    listening = true;
   };
 
   const loadAll = (): Promise<void> => {
@@ -156,7 +107,7 @@ export async function createPriceCache(
       const missing = symbols.filter((symbol) => !entries.has(symbol));
       const loaded = await readSeries(pool, missing, dates);
       loads++;
-      if (!listening || generation !== started) return;
+      if (!isListening() || generation !== started) return;
       for (const [symbol, series] of loaded) entries.set(symbol, series);
       universe = symbols;
     })();
@@ -169,7 +120,7 @@ export async function createPriceCache(
   };
 
   const series = async (symbols: string[]): Promise<PriceSeries[]> => {
-    if (!listening) {
+    if (!isListening()) {
       const loaded = await readSeries(pool, symbols, dates);
       return symbols.map((symbol) => loaded.get(symbol) as PriceSeries);
     }
@@ -182,7 +133,7 @@ export async function createPriceCache(
       const started = generation;
       fetched = await readSeries(pool, missing, dates);
       loads++;
-      if (listening && generation === started)
+      if (isListening() && generation === started)
         for (const [symbol, one] of fetched) if (one.dates.length > 0) entries.set(symbol, one);
     }
     return symbols.map(
@@ -202,20 +153,28 @@ export async function createPriceCache(
     );
   };
 
-  await connect();
+  changes = await listenForChanges(pool, {
+    channel: BARS_CHANGED_CHANNEL,
+    applicationName: 'countersign-price-cache',
+    logger: options.logger,
+    lostMessage:
+      'price cache: lost the bars-change listener; reading prices from the database until it is back',
+    retryMs,
+    onChange: forget,
+  });
 
   return {
     get listening() {
-      return listening;
+      return isListening();
     },
     series,
     async symbols() {
-      if (!listening) return allSymbols(pool);
+      if (!isListening()) return allSymbols(pool);
       await loadAll();
       return universe ?? allSymbols(pool);
     },
     async lastDate() {
-      if (listening) {
+      if (isListening()) {
         await loadAll();
         if (universe) {
           let last: string | undefined;
@@ -232,21 +191,15 @@ export async function createPriceCache(
       return rows[0]?.last ?? undefined;
     },
     async warm() {
-      if (listening) await loadAll();
+      if (isListening()) await loadAll();
     },
     stats() {
       let bars = 0;
       for (const one of entries.values()) bars += one.dates.length;
       return { symbols: entries.size, bars, bytes: bars * 7 * 8, loads, invalidations };
     },
-    async close() {
-      closed = true;
-      if (retry) clearTimeout(retry);
-      listening = false;
-      forget();
-      const old = listener;
-      listener = undefined;
-      await old?.end().catch(() => undefined);
+    close: async () => {
+      await changes?.close();
     },
   };
 }

@@ -8,8 +8,8 @@
  * asks the database every time. Entries also expire after `ttlMs`, which keeps last_used_at
  * moving (verifyApiToken marks a token used at most once a minute).
  */
-import pg from 'pg';
 import type { Logger } from '../../config/logger.js';
+import { listenForChanges } from '../db/change-listener.js';
 import type { Pool } from '../db/pool.js';
 import { hashApiToken, type VerifiedApiToken, verifyApiToken } from './api-tokens-repo.js';
 
@@ -47,74 +47,31 @@ export async function createTokenCache(
   const entries = new Map<string, { value: VerifiedApiToken; expires: number }>();
   // Bumped by every forget: a lookup that started before a change must not store its answer.
   let generation = 0;
-  let listener: pg.Client | undefined;
-  let listening = false;
-  let closed = false;
-  let retry: NodeJS.Timeout | undefined;
 
   const forget = () => {
     generation++;
     entries.clear();
   };
 
-  const drop = (why: string) => {
-    if (!listening && listener === undefined) return;
-    listening = false;
-    forget();
-    const old = listener;
-    listener = undefined;
-    void old?.end().catch(() => undefined);
-    if (closed) return;
-    options.logger.warn(
-      { why, retryMs },
+  const changes = await listenForChanges(pool, {
+    channel: AUTH_CHANGED_CHANNEL,
+    applicationName: 'countersign-token-cache',
+    logger: options.logger,
+    lostMessage:
       'token cache: lost the auth-change listener; verifying every request against the database until it is back',
-    );
-    retry = setTimeout(() => void connect(), retryMs);
-    retry.unref();
-  };
-
-  const connect = async () => {
-    if (closed) return;
-    const client = new pg.Client({
-      ...(pool.options as pg.ClientConfig),
-      application_name: 'countersign-token-cache',
-    });
-    client.on('error', (error) => drop(error.message));
-    client.on('end', () => {
-      if (listener === client) drop('connection ended');
-    });
-    client.on('notification', (message) => {
-      if (message.channel === AUTH_CHANGED_CHANNEL) forget();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${AUTH_CHANGED_CHANNEL}`);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      listener = client; // so that drop() schedules the retry
-      drop((error as Error).message);
-      return;
-    }
-    if (closed) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    forget();
-    listener = client;
-    listening = true;
-  };
-
-  await connect();
+    retryMs,
+    onChange: forget,
+  });
 
   return {
     get listening() {
-      return listening;
+      return changes.listening;
     },
     get size() {
       return entries.size;
     },
     async verify(token) {
-      if (!listening) return verifyApiToken(pool, token);
+      if (!changes.listening) return verifyApiToken(pool, token);
       const key = hashApiToken(token);
       const now = Date.now();
       const held = entries.get(key);
@@ -122,20 +79,12 @@ export async function createTokenCache(
       if (held) entries.delete(key);
       const started = generation;
       const value = await verifyApiToken(pool, token);
-      if (value && listening && generation === started) {
+      if (value && changes.listening && generation === started) {
         if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
         entries.set(key, { value, expires: now + ttlMs });
       }
       return value;
     },
-    async close() {
-      closed = true;
-      if (retry) clearTimeout(retry);
-      listening = false;
-      forget();
-      const old = listener;
-      listener = undefined;
-      await old?.end().catch(() => undefined);
-    },
+    close: () => changes.close(),
   };
 }
