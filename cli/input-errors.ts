@@ -17,6 +17,7 @@ import { FileRejected, formatProblem } from '../store/market-data/bar-file.js';
 import { MissingDataError } from '../store/market-data/load-series.js';
 import { reportFailure } from './errors.js';
 import { UsageError } from './run-options.js';
+import { ToolRefusal } from './run-tool.js';
 
 const INPUT_ERRORS = [
   UsageError,
@@ -40,6 +41,10 @@ export function reportRunFailure(command: string, error: unknown): number {
   if (error instanceof FileRejected) {
     console.error(`countersign ${command}: ${formatProblem(error.problem)}`);
     return 2;
+  }
+  if (error instanceof ToolRefusal) {
+    console.error(`countersign ${command}: ${error.message}`);
+    return error.exitCode;
   }
   if (INPUT_ERRORS.some((kind) => error instanceof kind)) {
     console.error(`countersign ${command}: ${(error as Error).message}`);

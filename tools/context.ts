@@ -43,6 +43,8 @@ export interface ToolContextInput {
   now?: () => Date;
   limiter?: RateLimiter;
   confirm?: ToolContext['confirm'];
+  /** Research tools read bars from these files instead of the database (the CLI's --data). */
+  seriesFiles?: string;
 }
 
 /** The context of one tool call. */
@@ -59,6 +61,7 @@ export function createToolContext(input: ToolContextInput): ToolContext {
     now: input.now ?? (() => new Date()),
     ...(input.limiter ? { limiter: input.limiter } : {}),
     ...(input.confirm ? { confirm: input.confirm } : {}),
+    ...(input.seriesFiles !== undefined ? { seriesFiles: input.seriesFiles } : {}),
   };
 }
 

@@ -56,6 +56,13 @@ export interface ToolContext {
   /** Calls per principal; absent: no limit (the stdio server of one local user, benchmarks). */
   limiter?: RateLimiter;
   /**
+   * Where research tools read daily bars: absent, the database (`pool`, through its price cache
+   * when the server attached one); a path, a CSV file or a folder of SYMBOL.csv(.gz) files (the
+   * CLI's `--data`). Only a transport sets it, never a tool argument. Read it with
+   * tools/series-source.ts.
+   */
+  seriesFiles?: string;
+  /**
    * Asks the PERSON at the client to approve or decline a proposal (MCP elicitation), when the
    * client can show a form; absent otherwise. Only a transport sets it, never a tool argument:
    * the answer comes from the human's client, not from the model.

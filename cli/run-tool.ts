@@ -1,0 +1,75 @@
+/**
+ * A research command's tool call: the CLI's backtest, optimize, optimize-portfolio, screen and
+ * rebalance-plan run the same tools as MCP and REST, through the same gate (tools/invoke.ts:
+ * bounds, validation, the handler, output checks, one audit entry) with channel `cli`, as the
+ * command-line principal (`local`). `--data` reaches the tool as the context's files source.
+ */
+
+import { createToolContext } from '../tools/context.js';
+import { type InvokeErrorCode, invokeTool } from '../tools/invoke.js';
+import type { Tool } from '../tools/tool.js';
+import { cliPrincipal } from './cli-principal.js';
+import { withOrders } from './proposals.js';
+
+/** A call the tool refused or failed: the tool's message; exit code 2 for bad input, 1 otherwise. */
+export class ToolRefusal extends Error {
+  constructor(
+    readonly code: InvokeErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ToolRefusal';
+  }
+
+  /** The exit code a command ends with. */
+  get exitCode(): number {
+    return this.code === 'bad_input' || this.code === 'not_found' ? 2 : 1;
+  }
+}
+
+/** How one command calls its tool. */
+export interface CliToolCall {
+  /** Bars from these files instead of the database (`--data`). */
+  data?: string;
+  /** Progress lines on stderr as "countersign <command>: <message>" (long work on a terminal). */
+  progress?: { command: string };
+  /** The command-line principal to act as; default `local`. */
+  as?: string;
+}
+
+/** Writes progress to stderr at most every 500 ms, and the last report always. */
+function progressPrinter(command: string): (done: number, total: number, message?: string) => void {
+  let last = 0;
+  return (done, total, message) => {
+    const now = Date.now();
+    if (done < total && now - last < 500) return;
+    last = now;
+    process.stderr.write(`countersign ${command}: ${message ?? `${done} of ${total}`}\n`);
+  };
+}
+
+/** Calls `tool` with `args` through the tool gate with channel `cli`; throws ToolRefusal when it fails. */
+export async function callTool(
+  tool: Tool,
+  args: Record<string, unknown>,
+  call: CliToolCall = {},
+): Promise<Record<string, unknown>> {
+  const result = await withOrders(async ({ orders }, pool) => {
+    const handle = call.as ?? 'local';
+    const principalId = await cliPrincipal(pool, handle);
+    return invokeTool(
+      tool,
+      args,
+      createToolContext({
+        principal: { id: principalId, handle, scopes: ['read'], credential: { kind: 'local' } },
+        pool,
+        orders,
+        channel: 'cli',
+        ...(call.data !== undefined ? { seriesFiles: call.data } : {}),
+        ...(call.progress ? { progress: progressPrinter(call.progress.command) } : {}),
+      }),
+    );
+  });
+  if (!result.ok) throw new ToolRefusal(result.code, result.message);
+  return result.output;
+}
