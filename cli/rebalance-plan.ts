@@ -1,12 +1,14 @@
-/** `countersign rebalance-plan`: the orders that would move positions and cash to target weights. It places nothing. */
+/**
+ * `countersign rebalance-plan`: the orders that would move positions and cash to target weights
+ * (the plan_rebalance tool on a what-if book: no account is read). It places nothing.
+ */
 import { readFile } from 'node:fs/promises';
-import { planRebalance } from '../core/rebalance/plan-rebalance.js';
-import type { RebalancePlan } from '../core/rebalance/types.js';
-import { loadSeries } from '../store/market-data/load-series.js';
+import { planRebalanceTool } from '../tools/plan-rebalance.js';
 import { reportRunFailure } from './input-errors.js';
-import { money, percent, table, toJson } from './output.js';
-import { today, withSeriesSource } from './research-source.js';
+import { money, percent, table } from './output.js';
+import { today } from './research-source.js';
 import { date, fraction, nonNegative, number, parseWeights, UsageError } from './run-options.js';
+import { callTool } from './run-tool.js';
 
 /** The option strings commander hands over. */
 export interface RebalancePlanOptions {
@@ -53,38 +55,88 @@ async function targetsFromFile(file: string): Promise<Record<string, number>> {
   return out;
 }
 
-/** The last raw close on or before `asOf` of each symbol, and its date. */
-function lastCloses(series: Awaited<ReturnType<typeof loadSeries>>): {
-  prices: Record<string, number>;
-  dates: Record<string, string>;
-} {
-  const prices: Record<string, number> = {};
-  const dates: Record<string, string> = {};
-  for (const one of series) {
-    const last = one.dates.length - 1;
-    prices[one.symbol] = one.close[last] as number;
-    dates[one.symbol] = one.dates[last] as string;
-  }
-  return { prices, dates };
+/** plan_rebalance's full answer (detail 'full'), as the command reads it. */
+interface PlanOutput {
+  orders: {
+    symbol: string;
+    side: string;
+    quantity: number;
+    wanted_quantity: number;
+    price: number;
+    notional: number;
+    estimated_commission: number;
+    estimated_slippage: number;
+    from_weight: number;
+    to_weight: number;
+    target_weight: number;
+    reason: string;
+    detail: string;
+  }[];
+  skipped: { symbol: string; detail: string }[];
+  positions: unknown[];
+  cash_before: number;
+  cash_after: number;
+  cash_weight: number;
+  equity_before: number;
+  equity_after: number;
+  turnover: number;
+  totals: { costs: number } & Record<string, number>;
+  price_dates: Record<string, string>;
+  elapsed_ms: number;
 }
 
-function summary(plan: RebalancePlan, priceDates: Record<string, string>): string {
+/** What --json prints: the plan in the planner's field order, then price_dates and elapsed_ms. */
+function planJson(plan: PlanOutput): Record<string, unknown> {
+  return {
+    orders: plan.orders.map((one) => ({
+      symbol: one.symbol,
+      side: one.side,
+      quantity: one.quantity,
+      wanted_quantity: one.wanted_quantity,
+      price: one.price,
+      notional: one.notional,
+      estimated_commission: one.estimated_commission,
+      estimated_slippage: one.estimated_slippage,
+      from_weight: one.from_weight,
+      to_weight: one.to_weight,
+      target_weight: one.target_weight,
+      reason: one.reason,
+      detail: one.detail,
+    })),
+    skipped: plan.skipped,
+    positions: plan.positions,
+    cash_before: plan.cash_before,
+    cash_after: plan.cash_after,
+    cash_weight: plan.cash_weight,
+    equity_before: plan.equity_before,
+    equity_after: plan.equity_after,
+    turnover: plan.turnover,
+    totals: plan.totals,
+    price_dates: plan.price_dates,
+    elapsed_ms: plan.elapsed_ms,
+  };
+}
+
+function summary(plan: PlanOutput): string {
   const lines = plan.orders.map(
     (order) =>
       [
         `${order.side.toUpperCase().padEnd(4)} ${order.symbol}`,
-        `${String(order.quantity).padStart(10)} @ ${money(order.price)} = ${money(order.notional).padStart(12)}  ${percent(order.fromWeight)} → ${percent(order.toWeight)} (target ${percent(order.targetWeight)})  costs ${money(order.estimatedCommission + order.estimatedSlippage)}`,
+        `${String(order.quantity).padStart(10)} @ ${money(order.price)} = ${money(order.notional).padStart(12)}  ${percent(order.from_weight)} → ${percent(order.to_weight)} (target ${percent(order.target_weight)})  costs ${money(order.estimated_commission + order.estimated_slippage)}`,
       ] as [string, string],
   );
   const skipped = plan.skipped.map(
     (skip) => [`skip ${skip.symbol}`, skip.detail] as [string, string],
   );
   const totals: [string, string][] = [
-    ['Equity', money(plan.equityBefore)],
-    ['Cash', `${money(plan.cashBefore)} → ${money(plan.cashAfter)} (${percent(plan.cashWeight)})`],
+    ['Equity', money(plan.equity_before)],
+    [
+      'Cash',
+      `${money(plan.cash_before)} → ${money(plan.cash_after)} (${percent(plan.cash_weight)})`,
+    ],
     ['Turnover', percent(plan.turnover)],
     ['Estimated costs', money(plan.totals.costs)],
-    ['Prices', [...new Set(Object.values(priceDates))].sort().join(', ') || 'none'],
+    ['Prices', [...new Set(Object.values(plan.price_dates))].sort().join(', ') || 'none'],
   ];
   return [
     plan.orders.length === 0
@@ -97,6 +149,11 @@ function summary(plan: RebalancePlan, priceDates: Record<string, string>): strin
     '',
     'A plan only: nothing was sent. Orders are proposed and approved through the orders flow.',
   ].join('\n');
+}
+
+/** `{ [name]: value }`, or nothing when the flag was not given. */
+function optional(name: string, value: number | undefined): Record<string, number> {
+  return value === undefined ? {} : { [name]: value };
 }
 
 /** Runs the command. */
@@ -116,48 +173,50 @@ export async function rebalancePlanCommand(options: RebalancePlanOptions): Promi
         ? parseWeights('--targets', options.targets)
         : await targetsFromFile(options.targetsFrom as string);
     const positions = options.positions ? parseWeights('--positions', options.positions) : {};
-    const symbols = [...new Set([...Object.keys(positions), ...Object.keys(targets)])].sort();
-    const series = await withSeriesSource(options.data, (source) =>
-      loadSeries(source, { symbols, to: asOf }),
-    );
-    const { prices, dates } = lastCloses(series);
-    const started = performance.now();
-    const plan = planRebalance({
-      positions,
-      cash,
-      prices,
-      targets,
-      options: {
-        allowFractional: options.fractional === true,
-        driftThreshold: nonNegative('--drift', options.drift, 'relative drift, e.g. 0.05 for 5 %'),
-        minNotional: nonNegative('--min-notional', options.minNotional, 'currency per order'),
-        cashBuffer: nonNegative(
-          '--cash-buffer',
-          options.cashBuffer,
-          'fraction of equity, e.g. 0.02',
-        ),
-        maxPositionWeight: fraction('--max-position', options.maxPosition),
-        costs: {
-          commissionBps: nonNegative('--commission-bps', options.commissionBps, 'basis points'),
-          commissionPerShare: nonNegative(
-            '--commission-per-share',
-            options.commissionPerShare,
-            'currency per share',
-          ),
-          commissionMinimum: nonNegative(
-            '--commission-min',
-            options.commissionMin,
-            'currency per order',
-          ),
-          slippageBps: nonNegative('--slippage-bps', options.slippageBps, 'basis points'),
-        },
+    const args = {
+      holdings: {
+        cash,
+        positions: Object.entries(positions).map(([symbol, quantity]) => ({ symbol, quantity })),
       },
-    });
-    const elapsedMs = performance.now() - started;
+      targets: Object.entries(targets).map(([symbol, weight]) => ({ symbol, weight })),
+      ...(asOf === undefined ? {} : { as_of: asOf }),
+      fractional: options.fractional === true,
+      ...optional(
+        'drift_threshold',
+        nonNegative('--drift', options.drift, 'relative drift, e.g. 0.05 for 5 %'),
+      ),
+      ...optional(
+        'min_notional',
+        nonNegative('--min-notional', options.minNotional, 'currency per order'),
+      ),
+      ...optional(
+        'cash_buffer',
+        nonNegative('--cash-buffer', options.cashBuffer, 'fraction of equity, e.g. 0.02'),
+      ),
+      ...optional('max_position', fraction('--max-position', options.maxPosition)),
+      ...optional(
+        'commission_bps',
+        nonNegative('--commission-bps', options.commissionBps, 'basis points'),
+      ),
+      ...optional(
+        'commission_per_share',
+        nonNegative('--commission-per-share', options.commissionPerShare, 'currency per share'),
+      ),
+      ...optional(
+        'commission_min',
+        nonNegative('--commission-min', options.commissionMin, 'currency per order'),
+      ),
+      ...optional(
+        'slippage_bps',
+        nonNegative('--slippage-bps', options.slippageBps, 'basis points'),
+      ),
+      detail: 'full',
+    };
+    const plan = await callTool(planRebalanceTool, args, { data: options.data });
     console.log(
       options.json
-        ? JSON.stringify({ ...(toJson(plan) as object), price_dates: dates, elapsed_ms: elapsedMs })
-        : summary(plan, dates),
+        ? JSON.stringify(planJson(plan as unknown as PlanOutput))
+        : summary(plan as unknown as PlanOutput),
     );
   } catch (error) {
     process.exitCode = reportRunFailure('rebalance-plan', error);

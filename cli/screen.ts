@@ -1,15 +1,11 @@
-/** `countersign screen`: rank the universe on one date by weighted factor z-scores. */
-import {
-  FACTOR_NAMES,
-  type FactorName,
-  type ScreenResult,
-  screenStocks,
-} from '../core/screening/index.js';
-import { loadUniverse } from '../store/market-data/universe.js';
+/** `countersign screen`: rank the universe on one date by weighted factor z-scores (the screen_stocks tool). */
+import { FACTOR_NAMES, type FactorName } from '../core/screening/index.js';
+import { screenStocksTool } from '../tools/screen-stocks.js';
 import { reportRunFailure } from './input-errors.js';
-import { money, toJson } from './output.js';
-import { today, withSeriesSource } from './research-source.js';
+import { money } from './output.js';
+import { today } from './research-source.js';
 import { date, nonNegative, number, parseSymbols, UsageError } from './run-options.js';
+import { callTool } from './run-tool.js';
 
 /** The option strings commander hands over. */
 export interface ScreenOptions {
@@ -44,17 +40,31 @@ export function parseFactorWeights(text: string): Partial<Record<FactorName, num
   return out;
 }
 
-/** The screen as printed with --json: snake_case, symbols untouched, elapsed_ms. */
-export function screenJson(result: ScreenResult, elapsedMs: number): Record<string, unknown> {
-  return { ...(toJson(result) as Record<string, unknown>), elapsed_ms: elapsedMs };
+/** screen_stocks' full answer (detail 'full'), as the command reads it. */
+interface ScreenOutput {
+  as_of: string;
+  universe: number;
+  passed: number;
+  excluded: Record<string, number>;
+  weights: Record<string, number>;
+  winsorize: number;
+  rows: {
+    rank: number;
+    symbol: string;
+    price: number;
+    score: number;
+    contributions: Record<string, number>;
+  }[];
+  note?: string;
+  elapsed_ms: number;
 }
 
-function summary(result: ScreenResult, elapsedMs: number): string {
-  const header = `Screen as of ${result.asOf}: ${result.passed} of ${result.universe} symbols ranked (${elapsedMs.toFixed(1)} ms)`;
+function summary(result: ScreenOutput): string {
+  const header = `Screen as of ${result.as_of}: ${result.passed} of ${result.universe} symbols ranked (${result.elapsed_ms.toFixed(1)} ms)`;
   const excluded = Object.entries(result.excluded)
     .map(([reason, count]) => `${reason} ${count}`)
     .join(', ');
-  const weighted = FACTOR_NAMES.filter((name) => result.weights[name] !== 0);
+  const weighted = FACTOR_NAMES.filter((name) => (result.weights[name] ?? 0) !== 0);
   const rows = result.rows.map((row) => {
     const parts = weighted
       .map((name) => `${name} ${(row.contributions[name] ?? 0).toFixed(2)}`)
@@ -75,6 +85,11 @@ function summary(result: ScreenResult, elapsedMs: number): string {
   ].join('\n');
 }
 
+/** `{ [name]: value }`, or nothing when the flag was not given. */
+function optional(name: string, value: number | undefined): Record<string, number> {
+  return value === undefined ? {} : { [name]: value };
+}
+
 /** Runs the command. */
 export async function screenCommand(options: ScreenOptions): Promise<void> {
   try {
@@ -86,34 +101,35 @@ export async function screenCommand(options: ScreenOptions): Promise<void> {
         ? 'all'
         : parseSymbols(options.symbols);
     const top = number('--top', options.top, 'use a whole number from 1 to 500');
-    const request = {
-      asOf,
-      top,
-      winsorize: number('--winsorize', options.winsorize, 'use a z-score clip such as 3'),
-      weights: options.weights === undefined ? undefined : parseFactorWeights(options.weights),
-      filters: {
-        minPrice: nonNegative('--min-price', options.minPrice, 'a price in currency'),
-        minDollarVolume: nonNegative(
+    const sectors = options.sectors
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const args = {
+      as_of: asOf,
+      ...(symbols === 'all' ? {} : { symbols }),
+      ...(top === undefined ? {} : { top }),
+      ...optional(
+        'winsorize',
+        number('--winsorize', options.winsorize, 'use a z-score clip such as 3'),
+      ),
+      ...(options.weights === undefined ? {} : { weights: parseFactorWeights(options.weights) }),
+      ...optional('min_price', nonNegative('--min-price', options.minPrice, 'a price in currency')),
+      ...optional(
+        'min_dollar_volume',
+        nonNegative(
           '--min-dollar-volume',
           options.minDollarVolume,
           'average close × volume over 20 days',
         ),
-        sectors: options.sectors
-          ?.split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-        aboveSma200: options.aboveSma200 ? true : undefined,
-      },
+      ),
+      ...(sectors === undefined ? {} : { sectors }),
+      ...(options.aboveSma200 ? { above_sma200: true } : {}),
+      detail: 'full',
     };
-    const universe = await withSeriesSource(options.data, (source) =>
-      loadUniverse(source, { symbols }),
-    );
-    const started = performance.now();
-    const result = screenStocks(universe, request);
-    const elapsedMs = performance.now() - started;
-    console.log(
-      options.json ? JSON.stringify(screenJson(result, elapsedMs)) : summary(result, elapsedMs),
-    );
+    const output = await callTool(screenStocksTool, args, { data: options.data });
+    // --json prints the tool's full answer as it is (snake_case, elapsed_ms last).
+    console.log(options.json ? JSON.stringify(output) : summary(output as unknown as ScreenOutput));
   } catch (error) {
     process.exitCode = reportRunFailure('screen', error);
   }

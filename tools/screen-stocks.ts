@@ -3,14 +3,19 @@ import { z } from 'zod';
 import {
   DEFAULT_TOP,
   DEFAULT_WEIGHTS,
+  DEFAULT_WINSORIZE,
   FACTOR_NAMES,
   MAX_TOP,
   ScreenRequestError,
+  type ScreenResult,
   screenStocks,
 } from '../core/screening/index.js';
-import { MissingDataError } from '../store/market-data/load-series.js';
+import type { PriceSeries } from '../core/series/price-series.js';
+import type { Pool } from '../store/db/pool.js';
+import { MissingDataError, type SeriesSource } from '../store/market-data/load-series.js';
 import { priceCacheOf } from '../store/market-data/price-cache.js';
 import { loadUniverse } from '../store/market-data/universe.js';
+import { seriesSourceOf } from './series-source.js';
 import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
 const defaultWeights = Object.entries(DEFAULT_WEIGHTS)
@@ -19,6 +24,12 @@ const defaultWeights = Object.entries(DEFAULT_WEIGHTS)
   .join(', ');
 
 const input = z.object({
+  symbols: z
+    .array(z.string().min(1).max(20))
+    .min(1)
+    .max(2000)
+    .optional()
+    .describe('Tickers. Omitted: all stored.'),
   as_of: isoDate()
     .optional()
     .describe(
@@ -58,6 +69,15 @@ const input = z.object({
     .describe(
       `Weight per factor (${FACTOR_NAMES.join(', ')}). Given, it is the whole blend (factors left out weigh 0); a negative weight favours the opposite end. Omitted: ${defaultWeights}.`,
     ),
+  // ≤ 0 is refused by the screen itself, in the words the CLI has always printed.
+  winsorize: z
+    .number()
+    .optional()
+    .describe(`Clip z-scores at ±this, > 0. Default ${DEFAULT_WINSORIZE}.`),
+  detail: z
+    .enum(['summary', 'full'])
+    .default('summary')
+    .describe('full: also exclusions, factor stats, factors, z-scores.'),
 });
 
 const row = z.object({
@@ -71,6 +91,14 @@ const row = z.object({
   contributions: z
     .record(z.string(), z.number())
     .describe('weight × z-score per weighted factor (0 when the symbol lacks the factor).'),
+  factors: z
+    .record(z.string(), z.number())
+    .optional()
+    .describe('detail full: raw value per factor the symbol has.'),
+  z_scores: z
+    .record(z.string(), z.number())
+    .optional()
+    .describe('detail full: oriented (higher = better), clipped z-score per factor.'),
   missing: z.array(z.string()).describe('Factors the symbol lacks (too little history).'),
 });
 
@@ -81,7 +109,29 @@ const output = z.object({
   excluded: z
     .record(z.string(), z.number())
     .describe('How many symbols each filter or data problem left out, by reason.'),
+  exclusions: z
+    .array(
+      z.object({
+        symbol: z.string().describe('Ticker.'),
+        reason: z.string().describe('The reason, as in excluded.'),
+        detail: z.string().describe('The values behind the reason.'),
+      }),
+    )
+    .optional()
+    .describe('detail full: every symbol left out, and why.'),
   weights: z.record(z.string(), z.number()).describe('The weight of every factor used.'),
+  winsorize: z.number().optional().describe('detail full: the ± clip applied to z-scores.'),
+  factor_stats: z
+    .record(
+      z.string(),
+      z.object({
+        count: z.number().describe('Ranked symbols with a value.'),
+        mean: z.number().describe('Mean raw value.'),
+        std: z.number().describe('Population standard deviation of the raw values.'),
+      }),
+    )
+    .optional()
+    .describe('detail full: per factor, over the ranked symbols.'),
   rows: z.array(row).describe('The top symbols by score, best first.'),
   note: z
     .string()
@@ -89,6 +139,7 @@ const output = z.object({
     .describe(
       'Only when no symbol was ranked: why (history needed, or the filters), and what to change.',
     ),
+  elapsed_ms: z.number().optional().describe('detail full: time the screen itself took, ms.'),
 });
 
 function asToolError(error: unknown): unknown {
@@ -98,37 +149,118 @@ function asToolError(error: unknown): unknown {
   return error;
 }
 
+/** The latest bar date in the database (the server's price cache answers when attached). */
+async function latestStoredDate(pool: Pool): Promise<string> {
+  const cache = priceCacheOf(pool);
+  const last = cache
+    ? await cache.lastDate()
+    : ((await pool.query<{ last: string | null }>('SELECT max(date) AS last FROM daily_bars'))
+        .rows[0]?.last ?? undefined);
+  if (!last) {
+    throw new ToolError(
+      'the database holds no prices; import some with `countersign import <files>`',
+      'unavailable',
+    );
+  }
+  return last;
+}
+
+/** The latest bar date of series read from files (no as_of given). */
+function latestFileDate(series: readonly PriceSeries[], source: SeriesSource): string {
+  let last: string | undefined;
+  for (const one of series) {
+    const date = one.dates[one.dates.length - 1];
+    if (date !== undefined && (last === undefined || date > last)) last = date;
+  }
+  if (last === undefined) {
+    const where = source.kind === 'files' ? source.path : 'the database';
+    throw new ToolError(`${where} holds no bars to screen`, 'bad_input');
+  }
+  return last;
+}
+
+/** Today's answer: the rows with their contributions. */
+function summaryOutput(result: ScreenResult) {
+  return {
+    as_of: result.asOf,
+    universe: result.universe,
+    passed: result.passed,
+    excluded: result.excluded as Record<string, number>,
+    weights: result.weights,
+    rows: result.rows.map((one) => ({
+      rank: one.rank,
+      symbol: one.symbol,
+      sector: one.sector,
+      date: one.date,
+      price: one.price,
+      dollar_volume: one.dollarVolume,
+      score: one.score,
+      contributions: one.contributions as Record<string, number>,
+      missing: one.missing,
+    })),
+    ...(result.note === undefined ? {} : { note: result.note }),
+  };
+}
+
+/** detail full: the whole screen (what `countersign screen --json` prints). */
+function fullOutput(result: ScreenResult, elapsedMs: number) {
+  return {
+    as_of: result.asOf,
+    universe: result.universe,
+    passed: result.passed,
+    excluded: result.excluded as Record<string, number>,
+    exclusions: result.exclusions.map((one) => ({ ...one })),
+    weights: result.weights,
+    winsorize: result.winsorize,
+    factor_stats: result.factorStats as Record<
+      string,
+      { count: number; mean: number; std: number }
+    >,
+    rows: result.rows.map((one) => ({
+      rank: one.rank,
+      symbol: one.symbol,
+      sector: one.sector,
+      date: one.date,
+      price: one.price,
+      dollar_volume: one.dollarVolume,
+      score: one.score,
+      contributions: one.contributions as Record<string, number>,
+      factors: one.factors as Record<string, number>,
+      z_scores: one.zScores as Record<string, number>,
+      missing: one.missing,
+    })),
+    ...(result.note === undefined ? {} : { note: result.note }),
+    elapsed_ms: elapsedMs,
+  };
+}
+
 export const screenStocksTool = defineTool({
   name: 'screen_stocks',
   title: 'Screen stocks',
-  description: `Ranks every symbol in our database on one date (as_of, default the latest bar) by a weighted sum of cross-sectional factor z-scores (clipped to ±3), after optional filters (min_price, min_dollar_volume in USD, sectors, above_sma200). Factors: ${FACTOR_NAMES.join(', ')} (model_score needs model scores and is not available here). Default weights: ${defaultWeights}. Returns the top ${DEFAULT_TOP} rows by default (at most ${MAX_TOP}) with each factor's contribution. Use it to find candidates; it is not advice and trades nothing. Use get_quote or get_bars to look at one symbol, optimize_portfolio to weigh a chosen list.`,
+  description: `Ranks every symbol in our database (or those in symbols) on one date (as_of, default the latest bar) by a weighted sum of cross-sectional factor z-scores (clipped to ±winsorize, default 3), after optional filters (min_price, min_dollar_volume in USD, sectors, above_sma200). Factors: ${FACTOR_NAMES.join(', ')} (model_score needs model scores and is not available here). Default weights: ${defaultWeights}. Returns the top ${DEFAULT_TOP} rows by default (at most ${MAX_TOP}) with each factor's contribution. Use it to find candidates; it is not advice and trades nothing. Use get_quote or get_bars to look at one symbol, optimize_portfolio to weigh a chosen list.`,
   input,
   output,
   writes: false,
   annotations: READ_ONLY,
-  async handler(request, { pool, progress }) {
+  async handler(request, context) {
+    const { pool, progress } = context;
+    const source = seriesSourceOf(context);
     try {
       let asOf = request.as_of;
-      if (!asOf) {
-        const cache = priceCacheOf(pool);
-        asOf = cache
-          ? await cache.lastDate()
-          : ((await pool.query<{ last: string | null }>('SELECT max(date) AS last FROM daily_bars'))
-              .rows[0]?.last ?? undefined);
-        if (!asOf) {
-          throw new ToolError(
-            'the database holds no prices; import some with `countersign import <files>`',
-            'unavailable',
-          );
-        }
-      }
+      if (!asOf && source.kind === 'database') asOf = await latestStoredDate(pool);
       progress(0, 2, 'loading the universe');
-      const universe = await loadUniverse({ kind: 'database', pool }, { symbols: 'all', to: asOf });
+      const symbols = request.symbols
+        ? request.symbols.map((symbol) => symbol.trim().toUpperCase())
+        : 'all';
+      const universe = await loadUniverse(source, { symbols, to: asOf });
+      asOf ??= latestFileDate(universe.series, source);
       progress(1, 2, `screening ${universe.series.length} symbols`);
+      const started = performance.now();
       const result = screenStocks(universe, {
         asOf,
         top: request.top,
         weights: request.weights,
+        winsorize: request.winsorize,
         filters: {
           minPrice: request.min_price,
           minDollarVolume: request.min_dollar_volume,
@@ -136,26 +268,9 @@ export const screenStocksTool = defineTool({
           aboveSma200: request.above_sma200,
         },
       });
+      const elapsedMs = performance.now() - started;
       progress(2, 2, 'done');
-      return {
-        as_of: result.asOf,
-        universe: result.universe,
-        passed: result.passed,
-        excluded: result.excluded as Record<string, number>,
-        weights: result.weights,
-        rows: result.rows.map((one) => ({
-          rank: one.rank,
-          symbol: one.symbol,
-          sector: one.sector,
-          date: one.date,
-          price: one.price,
-          dollar_volume: one.dollarVolume,
-          score: one.score,
-          contributions: one.contributions as Record<string, number>,
-          missing: one.missing,
-        })),
-        ...(result.note === undefined ? {} : { note: result.note }),
-      };
+      return request.detail === 'full' ? fullOutput(result, elapsedMs) : summaryOutput(result);
     } catch (error) {
       throw asToolError(error);
     }
