@@ -1,25 +1,13 @@
-/** `countersign optimize-portfolio`: weights for a set of symbols from their price history. */
+/** `countersign optimize-portfolio`: weights for a set of symbols from their price history (the optimize_portfolio tool). */
 import { isIsoDate } from '../core/daily-bar.js';
-import {
-  COVARIANCE_ESTIMATORS,
-  type CovarianceEstimator,
-  estimate,
-  MEAN_ESTIMATORS,
-  type MeanEstimator,
-} from '../core/portfolio/estimators/estimate.js';
-import { buildReturns } from '../core/portfolio/estimators/returns.js';
-import {
-  optimizePortfolio,
-  PORTFOLIO_OBJECTIVES,
-  type PortfolioObjective,
-  type PortfolioRequest,
-  type PortfolioResult,
-} from '../core/portfolio/optimize/index.js';
-import { loadUniverse } from '../store/market-data/universe.js';
+import { COVARIANCE_ESTIMATORS, MEAN_ESTIMATORS } from '../core/portfolio/estimators/estimate.js';
+import { PORTFOLIO_OBJECTIVES } from '../core/portfolio/optimize/types.js';
+import { optimizePortfolioTool } from '../tools/optimize-portfolio.js';
 import { reportRunFailure } from './input-errors.js';
-import { percent, ratio, table, toJson } from './output.js';
-import { today, withSeriesSource } from './research-source.js';
+import { percent, ratio, table } from './output.js';
+import { today } from './research-source.js';
 import { choice, number, parseSymbols, parseWeights, UsageError } from './run-options.js';
+import { callTool } from './run-tool.js';
 
 /** The option strings commander hands over. */
 export interface OptimizePortfolioOptions {
@@ -55,20 +43,8 @@ function whole(flag: string, text: string | undefined, min: number, max: number)
   return value;
 }
 
-/** The parsed request, minus the estimate. */
-interface Parsed {
-  symbols: string[] | 'all';
-  end?: string;
-  lookback: number;
-  mean: MeanEstimator;
-  covariance: CovarianceEstimator;
-  span?: number;
-  request: Omit<PortfolioRequest, 'estimate' | 'bootstrap'>;
-  bootstrap?: { samples: number; seed: number };
-  skipIncomplete: boolean;
-}
-
-function parse(options: OptimizePortfolioOptions): Parsed {
+/** The optimize_portfolio arguments of the flags (undefined ones left out: the tool's defaults). */
+function parse(options: OptimizePortfolioOptions): Record<string, unknown> {
   const symbols =
     options.symbols.trim().toLowerCase() === 'all' ? 'all' : parseSymbols(options.symbols);
   if (options.end !== undefined) {
@@ -87,134 +63,154 @@ function parse(options: OptimizePortfolioOptions): Parsed {
   const bootstrap = whole('--bootstrap', options.bootstrap, 10, 100_000);
   const current = options.current ? parseWeights('--current', options.current) : undefined;
   const sectorCap = number('--sector-cap', options.sectorCap, 'use a fraction such as 0.3');
-  return {
+  // Flags are checked in this order (the first bad one is reported), as before the tool.
+  const args: Record<string, unknown> = {
     symbols,
     end: options.end,
-    lookback: whole('--lookback', options.lookback, 2, 100_000) ?? 756,
-    mean: choice('--mean', options.mean, MEAN_ESTIMATORS) ?? 'historical',
-    covariance: choice('--covariance', options.covariance, COVARIANCE_ESTIMATORS) ?? 'sample',
+    lookback: whole('--lookback', options.lookback, 2, 100_000),
+    mean_estimator: choice('--mean', options.mean, MEAN_ESTIMATORS),
+    covariance_estimator: choice('--covariance', options.covariance, COVARIANCE_ESTIMATORS),
     span: number('--span', options.span, 'use a number of days ≥ 1'),
-    skipIncomplete: options.skipIncomplete === true || symbols === 'all',
-    bootstrap:
-      bootstrap === undefined
-        ? undefined
-        : { samples: bootstrap, seed: whole('--seed', options.seed, 0, 2 ** 31) ?? 1 },
-    request: {
-      objective:
-        choice('--objective', options.objective, PORTFOLIO_OBJECTIVES) ??
-        ('max_sharpe' as PortfolioObjective),
-      riskFreeRate: number('--risk-free', options.riskFree, 'use an annual rate such as 0.02'),
-      riskAversion,
-      targetReturn: number(
-        '--target-return',
-        options.targetReturn,
-        'use an annual return such as 0.15',
-      ),
-      targetVolatility: number(
-        '--target-volatility',
-        options.targetVolatility,
-        'use an annual volatility such as 0.12',
-      ),
-      frontierPoints: whole('--frontier', options.frontier, 2, 1000),
-      constraints: {
-        minWeight: number('--min-weight', options.minWeight, 'use a weight such as 0 or -0.05'),
-        maxWeight: number('--max-weight', options.maxWeight, 'use a weight such as 0.1'),
-        sectorCaps: sectorCap,
-        maxHoldings: whole('--max-holdings', options.maxHoldings, 1, 100_000),
-        currentWeights: current,
-        maxTurnover: number('--max-turnover', options.maxTurnover, 'use a fraction such as 0.2'),
-      },
-    },
+    skip_incomplete: options.skipIncomplete === true ? true : undefined,
+    bootstrap_samples: bootstrap,
+    bootstrap_seed:
+      bootstrap === undefined ? undefined : (whole('--seed', options.seed, 0, 2 ** 31) ?? 1),
+    objective: choice('--objective', options.objective, PORTFOLIO_OBJECTIVES),
+    risk_free: number('--risk-free', options.riskFree, 'use an annual rate such as 0.02'),
+    risk_aversion: riskAversion,
+    target_return: number(
+      '--target-return',
+      options.targetReturn,
+      'use an annual return such as 0.15',
+    ),
+    target_volatility: number(
+      '--target-volatility',
+      options.targetVolatility,
+      'use an annual volatility such as 0.12',
+    ),
+    frontier_points: whole('--frontier', options.frontier, 2, 1000),
+    min_weight: number('--min-weight', options.minWeight, 'use a weight such as 0 or -0.05'),
+    max_weight: number('--max-weight', options.maxWeight, 'use a weight such as 0.1'),
+    sector_cap: sectorCap,
+    max_holdings: whole('--max-holdings', options.maxHoldings, 1, 100_000),
+    current_weights: current,
+    max_turnover: number('--max-turnover', options.maxTurnover, 'use a fraction such as 0.2'),
+    detail: 'full',
   };
+  // The tool takes 2 or more symbols; one is refused with the estimator's words, after the flags.
+  if (symbols !== 'all' && symbols.length < 2)
+    throw new UsageError(`a portfolio needs at least two symbols, got 1 (${symbols[0]})`);
+  return Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined));
+}
+
+/** What optimize_portfolio answers with detail full (tools/optimize-portfolio.ts). */
+interface Interval {
+  low: number;
+  high: number;
+}
+export interface PortfolioOutput {
+  objective: string;
+  weights: { symbol: string; weight: number }[];
+  expected_return: number;
+  volatility: number;
+  sharpe: number | null;
+  start: string;
+  end: string;
+  lookback: number;
+  mean_estimator: string;
+  covariance_estimator: string;
+  shrinkage: number | null;
+  notes: string[];
+  dropped?: { symbol: string; reason: string }[];
+  frontier?: { expected_return: number; volatility: number; sharpe: number | null }[];
+  bootstrap?: {
+    samples: number;
+    confidence: number;
+    expected_return: Interval;
+    volatility: Interval;
+  };
+  risk_contributions?: { symbol: string; share: number }[];
+  solver?: { method: string; iterations: number };
+  elapsed_ms?: number;
+}
+
+/** "756 daily returns, 2018-04-20 to 2021-04-21". */
+function windowOf(out: PortfolioOutput): string {
+  return `${out.lookback} daily returns, ${out.start} to ${out.end}`;
 }
 
 /** What the command prints with --json: weights keyed by symbol, the figures, elapsed_ms. */
-export function portfolioJson(
-  result: PortfolioResult,
-  extra: Record<string, unknown>,
-  elapsedMs: number,
-): Record<string, unknown> {
-  // Symbols are keys here: they stay as they are (toJson would snake-case "BRK.B").
-  const { weights, riskContributions, ...rest } = result;
+export function portfolioJson(out: PortfolioOutput): Record<string, unknown> {
+  // Symbols are keys here, as they are (BRK.B stays BRK.B).
   return {
-    ...(toJson(rest) as Record<string, unknown>),
-    weights,
-    risk_contributions: riskContributions,
-    ...(toJson(extra) as Record<string, unknown>),
-    elapsed_ms: elapsedMs,
+    objective: out.objective,
+    expected_return: out.expected_return,
+    volatility: out.volatility,
+    sharpe: out.sharpe,
+    frontier: out.frontier ?? [],
+    bootstrap: out.bootstrap ?? null,
+    solver: out.solver,
+    notes: out.notes,
+    weights: Object.fromEntries(out.weights.map((w) => [w.symbol, w.weight])),
+    risk_contributions: Object.fromEntries(
+      (out.risk_contributions ?? []).map((r) => [r.symbol, r.share]),
+    ),
+    assets: out.weights.length,
+    window: windowOf(out),
+    estimators: {
+      mean: out.mean_estimator,
+      covariance: out.covariance_estimator,
+      shrinkage: out.shrinkage,
+      lookback: out.lookback,
+      start: out.start,
+      end: out.end,
+    },
+    dropped: out.dropped ?? [],
+    elapsed_ms: out.elapsed_ms,
   };
 }
 
-function summary(result: PortfolioResult, info: Record<string, unknown>, elapsedMs: number) {
-  const held = Object.entries(result.weights)
+function summary(out: PortfolioOutput): string {
+  const risk = new Map((out.risk_contributions ?? []).map((r) => [r.symbol, r.share]));
+  const held = out.weights
+    .map((w) => [w.symbol, w.weight] as [string, number])
     .filter(([, w]) => Math.abs(w) >= 5e-5)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const lines: [string, string][] = [
-    ['Objective', result.objective],
-    ['Expected return', `${percent(result.expectedReturn)} a year`],
-    ['Volatility', `${percent(result.volatility)} a year`],
-    ['Sharpe', ratio(result.sharpe)],
-    ['Assets', `${held.length} held of ${info.assets} (${info.window})`],
+    ['Objective', out.objective],
+    ['Expected return', `${percent(out.expected_return)} a year`],
+    ['Volatility', `${percent(out.volatility)} a year`],
+    ['Sharpe', ratio(out.sharpe)],
+    ['Assets', `${held.length} held of ${out.weights.length} (${windowOf(out)})`],
   ];
-  if (result.bootstrap)
+  if (out.bootstrap)
     lines.push([
-      `${Math.round(result.bootstrap.confidence * 100)} % bootstrap`,
-      `return ${percent(result.bootstrap.expectedReturn.low)} to ${percent(result.bootstrap.expectedReturn.high)}, volatility ${percent(result.bootstrap.volatility.low)} to ${percent(result.bootstrap.volatility.high)}`,
+      `${Math.round(out.bootstrap.confidence * 100)} % bootstrap`,
+      `return ${percent(out.bootstrap.expected_return.low)} to ${percent(out.bootstrap.expected_return.high)}, volatility ${percent(out.bootstrap.volatility.low)} to ${percent(out.bootstrap.volatility.high)}`,
     ]);
-  lines.push(['Computed in', `${elapsedMs.toFixed(1)} ms`]);
+  lines.push(['Computed in', `${(out.elapsed_ms ?? 0).toFixed(1)} ms`]);
   const weights = held.map(
     ([symbol, w]) =>
-      [
-        symbol,
-        `${percent(w).padStart(8)}  risk ${percent(result.riskContributions[symbol] ?? 0)}`,
-      ] as [string, string],
+      [symbol, `${percent(w).padStart(8)}  risk ${percent(risk.get(symbol) ?? 0)}`] as [
+        string,
+        string,
+      ],
   );
-  const notes = result.notes.map((note) => `Note: ${note}`).join('\n');
+  const notes = out.notes.map((note) => `Note: ${note}`).join('\n');
   return `${table(lines)}\n\nWeights:\n${table(weights)}${notes ? `\n\n${notes}` : ''}`;
 }
 
 /** Runs the command. */
 export async function optimizePortfolioCommand(options: OptimizePortfolioOptions): Promise<void> {
   try {
-    const parsed = parse(options);
-    const { series, sectors } = await withSeriesSource(options.data, (source) =>
-      loadUniverse(source, { symbols: parsed.symbols }),
-    );
-    const started = performance.now();
-    const { returns, dropped } = buildReturns(series, {
-      end: parsed.end,
-      lookback: parsed.lookback,
-      skipIncomplete: parsed.skipIncomplete,
-    });
-    const estimated = estimate(returns, {
-      mean: parsed.mean,
-      covariance: parsed.covariance,
-      span: parsed.span,
-    });
-    const result = optimizePortfolio({
-      ...parsed.request,
-      estimate: estimated,
-      constraints: { ...parsed.request.constraints, sectors },
-      bootstrap: parsed.bootstrap ? { returns, ...parsed.bootstrap } : undefined,
-    });
-    const elapsedMs = performance.now() - started;
-    const window = `${returns.T} daily returns, ${returns.dates[0]} to ${returns.dates[returns.T - 1]}`;
-    const info = {
-      assets: returns.n,
-      window,
-      estimators: {
-        mean: estimated.mean,
-        covariance: estimated.covariance,
-        shrinkage: estimated.shrinkage,
-        lookback: returns.T,
-        start: returns.dates[0],
-        end: returns.dates[returns.T - 1],
-      },
-      dropped,
-    };
-    if (options.json) console.log(JSON.stringify(portfolioJson(result, info, elapsedMs)));
+    const args = parse(options);
+    const out = (await callTool(optimizePortfolioTool, args, {
+      data: options.data,
+    })) as unknown as PortfolioOutput;
+    if (options.json) console.log(JSON.stringify(portfolioJson(out)));
     else {
-      console.log(summary(result, info, elapsedMs));
+      console.log(summary(out));
+      const dropped = out.dropped ?? [];
       if (dropped.length > 0)
         console.error(
           `Left out ${dropped.length} symbol(s) without complete prices: ${dropped.map((d) => d.symbol).join(', ')}`,

@@ -16,8 +16,10 @@ import {
   type PortfolioObjective,
   PortfolioSolverError,
 } from '../core/portfolio/optimize/index.js';
+import { FileRejected } from '../store/market-data/bar-file.js';
 import { loadSeries, MissingDataError } from '../store/market-data/load-series.js';
-import { loadSectors } from '../store/market-data/universe.js';
+import { listSymbols, loadSectors } from '../store/market-data/universe.js';
+import { seriesSourceOf } from './series-source.js';
 import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
 /** The most symbols one optimization takes. */
@@ -27,15 +29,18 @@ export const DEFAULT_LOOKBACK = 756;
 
 const input = z.object({
   symbols: z
-    .array(z.string().min(1).max(20))
-    .min(2)
-    .max(MAX_PORTFOLIO_SYMBOLS)
-    .describe(`Tickers to weigh, 2 to ${MAX_PORTFOLIO_SYMBOLS} (case does not matter).`),
+    .union(
+      [z.array(z.string().min(1).max(20)).min(2).max(MAX_PORTFOLIO_SYMBOLS), z.literal('all')],
+      { error: `must be 2 to ${MAX_PORTFOLIO_SYMBOLS} tickers, or "all"` },
+    )
+    .describe(
+      `Tickers to weigh, 2 to ${MAX_PORTFOLIO_SYMBOLS} (case does not matter), or "all" (skips incomplete).`,
+    ),
   objective: z
     .enum(PORTFOLIO_OBJECTIVES as [PortfolioObjective, ...PortfolioObjective[]])
     .default('max_sharpe')
     .describe(
-      'min_variance, max_sharpe (default), mean_variance (uses risk_aversion), target_return (needs target_return), target_volatility (needs target_volatility), risk_parity, hrp, inverse_volatility, equal_weight.',
+      'Default max_sharpe. mean_variance uses risk_aversion; target_return and target_volatility need that input.',
     ),
   end: isoDate()
     .optional()
@@ -86,21 +91,43 @@ const input = z.object({
     .gt(0)
     .max(1)
     .optional()
-    .describe(
-      'Most total weight per sector (sectors from the instruments table), (0, 1]. Omitted: none.',
-    ),
+    .describe('Most total weight per sector, (0, 1]. Omitted: none.'),
   mean_estimator: z
     .enum(MEAN_ESTIMATORS as [MeanEstimator, ...MeanEstimator[]])
     .default('historical')
     .describe(
-      'Expected returns: historical (default, mean × 252), ewma (span 180) or shrunk (James–Stein).',
+      'Expected returns: historical (default, mean × 252), ewma (span) or shrunk (James–Stein).',
     ),
   covariance_estimator: z
     .enum(COVARIANCE_ESTIMATORS as [CovarianceEstimator, ...CovarianceEstimator[]])
     .default('sample')
-    .describe(
-      'Covariance: sample (default, n−1, × 252), ledoit_wolf (shrinkage) or ewma (span 180).',
-    ),
+    .describe('Covariance: sample (default, n−1, × 252), ledoit_wolf (shrinkage) or ewma (span).'),
+  span: z.number().optional().describe('EWMA span in days. Default 180.'),
+  max_holdings: z.number().min(1).optional().describe('Most non-zero weights, whole (heuristic).'),
+  current_weights: z
+    .record(z.string(), z.number())
+    .optional()
+    .describe('Weights held now by symbol, for max_turnover.'),
+  max_turnover: z.number().optional().describe('Most Σ|w − current|.'),
+  frontier_points: z.number().int().min(2).max(1000).optional().describe('Frontier points too.'),
+  bootstrap_samples: z
+    .number()
+    .int()
+    .min(10)
+    .max(100_000)
+    .optional()
+    .describe('Resamples for 95 % intervals.'),
+  bootstrap_seed: z.number().optional().describe('Bootstrap seed. Default 1.'),
+  skip_incomplete: z.boolean().optional().describe('Leave out symbols missing prices.'),
+  detail: z
+    .enum(['summary', 'full'])
+    .optional()
+    .describe('full adds risk_contributions, solver, elapsed_ms.'),
+});
+
+const interval = z.object({
+  low: z.number().describe('Lower bound.'),
+  high: z.number().describe('Upper bound.'),
 });
 
 const output = z.object({
@@ -127,14 +154,78 @@ const output = z.object({
   shrinkage: z.number().nullable().describe('Ledoit–Wolf shrinkage intensity, or null.'),
   returns: z.string().describe('What the estimators read.'),
   notes: z.array(z.string()).describe('Solver notes: heuristics used, constraints that bound.'),
+  dropped: z
+    .array(
+      z.object({
+        symbol: z.string().describe('Ticker left out.'),
+        reason: z.string().describe('Why.'),
+      }),
+    )
+    .optional()
+    .describe('With skip_incomplete or "all": symbols left out for missing prices.'),
+  frontier: z
+    .array(
+      z.object({
+        expected_return: z.number().describe('Annual expected return.'),
+        volatility: z.number().describe('Annual volatility.'),
+        sharpe: z.number().nullable().describe('Sharpe ratio; null at volatility 0.'),
+      }),
+    )
+    .optional()
+    .describe('With frontier_points: efficient-frontier points, lowest return first.'),
+  bootstrap: z
+    .object({
+      samples: z.number().describe('Resamples.'),
+      confidence: z.number().describe('Central probability of the intervals.'),
+      expected_return: interval.describe('Interval of the annual expected return.'),
+      volatility: interval.describe('Interval of the annual volatility.'),
+    })
+    .optional()
+    .describe('With bootstrap_samples: intervals of the figures.'),
+  risk_contributions: z
+    .array(
+      z.object({
+        symbol: z.string().describe('Ticker.'),
+        share: z.number().describe('Share of the variance (they sum to 1).'),
+      }),
+    )
+    .optional()
+    .describe("detail full: each symbol's share of the risk, in the order of weights."),
+  solver: z
+    .object({
+      method: z.string().describe('How the weights were found.'),
+      iterations: z.number().describe('Solver iterations.'),
+    })
+    .optional()
+    .describe('detail full: the solver used.'),
+  elapsed_ms: z
+    .number()
+    .optional()
+    .describe('detail full: time for returns, estimators and solve (not loading), in ms.'),
 });
+
+/** current_weights by upper-cased symbol; a symbol given twice (in any case) is refused. */
+function currentWeights(
+  given: Record<string, number> | undefined,
+): Record<string, number> | undefined {
+  if (given === undefined) return undefined;
+  const out: Record<string, number> = {};
+  for (const [key, weight] of Object.entries(given)) {
+    const symbol = key.trim().toUpperCase();
+    if (Object.hasOwn(out, symbol))
+      throw new ToolError(`symbol ${symbol} is listed twice in current_weights`, 'bad_input');
+    out[symbol] = weight;
+  }
+  return out;
+}
 
 function asToolError(error: unknown): unknown {
   if (
     error instanceof EstimatorInputError ||
     error instanceof PortfolioInputError ||
     error instanceof PortfolioInfeasibleError ||
-    error instanceof MissingDataError
+    error instanceof MissingDataError ||
+    error instanceof FileRejected
   ) {
     return new ToolError(error.message, 'bad_input');
   }
@@ -150,23 +241,37 @@ export const optimizePortfolioTool = defineTool({
   output,
   writes: false,
   annotations: READ_ONLY,
-  async handler(request, { pool, progress, signal }) {
-    const symbols = request.symbols.map((symbol) => symbol.trim().toUpperCase());
-    const duplicate = symbols.find((symbol, k) => symbols.indexOf(symbol) !== k);
+  async handler(request, context) {
+    const { progress, signal } = context;
+    const all = request.symbols === 'all';
+    const listed =
+      request.symbols === 'all'
+        ? undefined
+        : request.symbols.map((symbol) => symbol.trim().toUpperCase());
+    const duplicate = listed?.find((symbol, k) => listed.indexOf(symbol) !== k);
     if (duplicate) throw new ToolError(`symbol ${duplicate} is listed twice`, 'bad_input');
+    const current = currentWeights(request.current_weights);
+    const skipIncomplete = request.skip_incomplete === true || all;
     try {
+      const source = seriesSourceOf(context);
+      const symbols = listed ?? (await listSymbols(source));
       progress(0, 2, `loading prices of ${symbols.length} symbols`);
-      const source = { kind: 'database', pool } as const;
       const [series, sectors] = await Promise.all([
         loadSeries(source, { symbols, to: request.end }),
         request.sector_cap === undefined ? Promise.resolve({}) : loadSectors(source, symbols),
       ]);
       if (signal.aborted) throw new ToolError('the optimization was cancelled', 'unavailable');
       progress(1, 2, 'estimating and optimising');
-      const { returns } = buildReturns(series, { end: request.end, lookback: request.lookback });
+      const started = performance.now();
+      const { returns, dropped } = buildReturns(series, {
+        end: request.end,
+        lookback: request.lookback,
+        skipIncomplete,
+      });
       const estimated = estimate(returns, {
         mean: request.mean_estimator,
         covariance: request.covariance_estimator,
+        ...(request.span === undefined ? {} : { span: request.span }),
       });
       const result = optimizePortfolio({
         estimate: estimated,
@@ -175,13 +280,28 @@ export const optimizePortfolioTool = defineTool({
         riskAversion: request.risk_aversion,
         targetReturn: request.target_return,
         targetVolatility: request.target_volatility,
+        frontierPoints: request.frontier_points,
         constraints: {
           minWeight: request.min_weight,
           maxWeight: request.max_weight,
           ...(request.sector_cap === undefined ? {} : { sectors, sectorCaps: request.sector_cap }),
+          ...(request.max_holdings === undefined ? {} : { maxHoldings: request.max_holdings }),
+          ...(current === undefined ? {} : { currentWeights: current }),
+          ...(request.max_turnover === undefined ? {} : { maxTurnover: request.max_turnover }),
         },
+        ...(request.bootstrap_samples === undefined
+          ? {}
+          : {
+              bootstrap: {
+                returns,
+                samples: request.bootstrap_samples,
+                seed: request.bootstrap_seed ?? 1,
+              },
+            }),
       });
+      const elapsedMs = performance.now() - started;
       progress(2, 2, 'done');
+      const full = request.detail === 'full';
       return {
         objective: result.objective,
         weights: estimated.symbols.map((symbol) => ({
@@ -199,6 +319,36 @@ export const optimizePortfolioTool = defineTool({
         shrinkage: estimated.shrinkage,
         returns: 'daily simple returns of adjusted closes, annualised with 252 days',
         notes: result.notes,
+        ...(skipIncomplete ? { dropped } : {}),
+        ...(request.frontier_points === undefined
+          ? {}
+          : {
+              frontier: result.frontier.map((point) => ({
+                expected_return: point.expectedReturn,
+                volatility: point.volatility,
+                sharpe: point.sharpe,
+              })),
+            }),
+        ...(result.bootstrap
+          ? {
+              bootstrap: {
+                samples: result.bootstrap.samples,
+                confidence: result.bootstrap.confidence,
+                expected_return: result.bootstrap.expectedReturn,
+                volatility: result.bootstrap.volatility,
+              },
+            }
+          : {}),
+        ...(full
+          ? {
+              risk_contributions: estimated.symbols.map((symbol) => ({
+                symbol,
+                share: result.riskContributions[symbol] ?? 0,
+              })),
+              solver: result.solver,
+              elapsed_ms: elapsedMs,
+            }
+          : {}),
       };
     } catch (error) {
       throw asToolError(error);
