@@ -37,24 +37,20 @@ const input = z.object({
     .array(
       z.object({
         symbol: symbol().describe('Ticker (case does not matter).'),
-        weight: z
-          .number()
-          .min(0)
-          .max(1)
-          .describe('Target weight as a fraction of equity (0.25 = 25 %).'),
+        weight: z.number().min(0).max(1).describe('Fraction of equity (0.25 = 25 %).'),
       }),
     )
     .max(500)
     .describe(
-      'Target weights, each 0 to 1, summing to at most 1 (the rest stays cash). A held symbol not listed is sold. [] sells everything.',
+      'Summing to at most 1 (the rest stays cash). A held symbol not listed is sold; [] sells everything.',
     ),
-  as_of: isoDate().optional().describe('Price at the last close on or before it. Default latest.'),
+  as_of: isoDate().optional().describe('Price at closes on or before it. Default: latest.'),
   drift_threshold: z
     .number()
     .min(0)
     .default(REBALANCE_DEFAULTS.driftThreshold)
     .describe(
-      `Relative drift band: a name is traded only when |current − target| / target exceeds it. Default ${REBALANCE_DEFAULTS.driftThreshold} (5 %); 0 trades every deviation.`,
+      `Trade a name only when |current − target| / target exceeds this. Default ${REBALANCE_DEFAULTS.driftThreshold}; 0 trades every deviation.`,
     ),
   min_notional: z
     .number()
@@ -321,7 +317,7 @@ function planOutput(
 export const planRebalanceTool = defineTool({
   name: 'plan_rebalance',
   title: 'Plan a rebalance',
-  description: `Plans the orders that would move an account (default "paper"), or a what-if book given as holdings, from its current positions to target weights, at each symbol's last stored close. It only plans: nothing is proposed or placed; use propose_rebalance to create a proposal a person must approve. Cash is the account's cash ledger total; whole shares unless the account allows fractional. Defaults: drift_threshold ${REBALANCE_DEFAULTS.driftThreshold} (relative band, trades a name only when |current − target| / target > it), min_notional ${REBALANCE_DEFAULTS.minNotional} USD, cash_buffer 0, no costs. Weights are fractions of equity summing to at most 1; a held symbol missing from targets is sold. Money in USD.`,
+  description: `Plans the orders that would move an account (default "paper"), or a what-if book given as holdings, to target weights at each symbol's last stored close. It only plans: nothing is proposed or placed; use propose_rebalance to create a proposal a person must approve. Cash is the account's cash ledger total; whole shares unless the account allows fractional. No costs unless given. Money in USD.`,
   input,
   output,
   writes: false,

@@ -32,9 +32,7 @@ const input = z.object({
     .describe('Tickers. Omitted: all stored.'),
   as_of: isoDate()
     .optional()
-    .describe(
-      'Screen date, ISO YYYY-MM-DD: only bars on or before it are read. Omitted: the latest stored bar date.',
-    ),
+    .describe('Screen date; only bars on or before it are read. Omitted: the latest bar date.'),
   top: z
     .number()
     .int()
@@ -56,12 +54,12 @@ const input = z.object({
     .array(z.string().min(1))
     .min(1)
     .optional()
-    .describe('Keep only these sectors (e.g. ["Information Technology"]; case does not matter).'),
+    .describe('Keep only these sectors (e.g. ["Energy"]; any case).'),
   above_sma200: z
     .boolean()
     .optional()
     .describe(
-      'true: only symbols whose adjusted close is above their 200-day average; false: only those at or below it. Omitted: no trend filter.',
+      'true: only adjusted closes above their 200-day average; false: at or below it. Omitted: no filter.',
     ),
   weights: z
     .record(z.string(), z.number())
@@ -237,7 +235,7 @@ function fullOutput(result: ScreenResult, elapsedMs: number) {
 export const screenStocksTool = defineTool({
   name: 'screen_stocks',
   title: 'Screen stocks',
-  description: `Ranks every symbol in our database (or those in symbols) on one date (as_of, default the latest bar) by a weighted sum of cross-sectional factor z-scores (clipped to ±winsorize, default 3), after optional filters (min_price, min_dollar_volume in USD, sectors, above_sma200). Factors: ${FACTOR_NAMES.join(', ')} (model_score needs model scores and is not available here). Default weights: ${defaultWeights}. Returns the top ${DEFAULT_TOP} rows by default (at most ${MAX_TOP}) with each factor's contribution. Use it to find candidates; it is not advice and trades nothing. Use get_quote or get_bars to look at one symbol, optimize_portfolio to weigh a chosen list.`,
+  description: `Ranks every symbol in our database (or those in symbols) on one date (as_of, default the latest bar) by a weighted sum of cross-sectional factor z-scores (clipped to ±winsorize), after optional filters (min_price, min_dollar_volume in USD, sectors, above_sma200). model_score needs model scores and is not available here. Returns the top ${DEFAULT_TOP} rows by default (at most ${MAX_TOP}) with each factor's contribution. Use it to find candidates; it is not advice and trades nothing. Use get_quote or get_bars to look at one symbol, optimize_portfolio to weigh a chosen list.`,
   input,
   output,
   writes: false,
