@@ -20,9 +20,12 @@ describe('loadConfig', () => {
     expect(config.dataDir).toBe('/srv/app/.data');
     expect(config.ollama).toEqual({
       host: 'http://127.0.0.1:11434',
-      model: 'qwen2.5:7b-instruct',
+      model: 'qwen3:8b',
       embedModel: 'nomic-embed-text',
+      numCtx: 16384,
+      timeoutMs: 120_000,
     });
+    expect(config.agent).toEqual({ maxToolCalls: 6 });
     expect(config.alpaca.baseUrl).toBe('https://paper-api.alpaca.markets');
     expect(config.apiTokens).toEqual([]);
     expect(config.logLevel).toBe('info');

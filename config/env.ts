@@ -64,9 +64,29 @@ export const VARIABLES = {
   },
   OLLAMA_MODEL: {
     schema: text((value) => /^[\w.:/-]+$/.test(value)),
-    default: 'qwen2.5:7b-instruct',
-    form: 'an Ollama model tag such as qwen2.5:7b-instruct or llama3.1:8b',
-    doc: 'Chat model the agent uses.',
+    default: 'qwen3:8b',
+    form: 'an Ollama model tag such as qwen3:8b or llama3.1:8b',
+    doc: 'Chat model the agent uses (`ollama pull` it first).',
+  },
+  OLLAMA_NUM_CTX: {
+    schema: text(
+      (value) => /^\d{1,7}$/.test(value) && Number(value) >= 2048 && Number(value) <= 1_048_576,
+    ),
+    default: '16384',
+    form: 'an integer from 2048 to 1048576 (tokens)',
+    doc: "The model's context window in tokens: the system prompt, the tools sent and the thread's history are fitted into it.",
+  },
+  OLLAMA_TIMEOUT_SECONDS: {
+    schema: text((value) => /^\d{1,4}$/.test(value) && Number(value) >= 1 && Number(value) <= 3600),
+    default: '120',
+    form: 'an integer from 1 to 3600 (seconds)',
+    doc: 'How long one model call may take before the turn answers that the model is unavailable.',
+  },
+  AGENT_MAX_TOOL_CALLS: {
+    schema: text((value) => /^\d{1,3}$/.test(value) && Number(value) >= 1 && Number(value) <= 50),
+    default: '6',
+    form: 'an integer from 1 to 50',
+    doc: 'Tool calls the agent may make in one turn; past it, the turn stops and says so.',
   },
   OLLAMA_EMBED_MODEL: {
     schema: text((value) => /^[\w.:/-]+$/.test(value)),
@@ -203,7 +223,8 @@ export interface Config {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   chromaUrl: string | undefined;
-  ollama: { host: string; model: string; embedModel: string };
+  ollama: { host: string; model: string; embedModel: string; numCtx: number; timeoutMs: number };
+  agent: { maxToolCalls: number };
   http: { port: number; host: string };
   telegram: { botToken?: string; webhookSecret?: string; apiRoot: string };
   slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl: string };
@@ -278,7 +299,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       host: need('OLLAMA_HOST'),
       model: need('OLLAMA_MODEL'),
       embedModel: need('OLLAMA_EMBED_MODEL'),
+      numCtx: Number(need('OLLAMA_NUM_CTX')),
+      timeoutMs: Number(need('OLLAMA_TIMEOUT_SECONDS')) * 1000,
     },
+    agent: { maxToolCalls: Number(need('AGENT_MAX_TOOL_CALLS')) },
     http: { port: Number(need('PORT')), host: need('HOST') },
     telegram: {
       botToken: values.TELEGRAM_BOT_TOKEN,
