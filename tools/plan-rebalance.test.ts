@@ -221,12 +221,18 @@ describe('plan_rebalance over --data files', () => {
     expect(fromFiles).toEqual(fromDatabase);
   });
 
-  it('names a symbol without a file', async () => {
+  it('names a symbol without a file, and refuses a name that is no ticker', async () => {
     const result = await plan(
       { holdings: { cash: 1000, positions: [] }, targets: [{ symbol: 'NOPE', weight: 0.5 }] },
       { files: SAMPLE_DIR },
     );
     expect(result).toMatchObject({ ok: false, code: 'bad_input' });
     expect(!result.ok && result.message).toContain('no file for NOPE');
+    const path = await plan(
+      { holdings: { cash: 1000, positions: [{ symbol: '../KO', quantity: 1 }] }, targets: [] },
+      { files: SAMPLE_DIR },
+    );
+    expect(path).toMatchObject({ ok: false, code: 'bad_input' });
+    expect(!path.ok && path.message).toContain('"../KO" is not a ticker');
   });
 });

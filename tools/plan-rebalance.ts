@@ -3,6 +3,7 @@
  * to target weights (planning only).
  */
 import { z } from 'zod';
+import { isValidSymbol } from '../core/daily-bar.js';
 import { planRebalance } from '../core/rebalance/plan-rebalance.js';
 import {
   REBALANCE_DEFAULTS,
@@ -213,7 +214,15 @@ async function lastCloses(
   const dates: Record<string, string> = {};
   const source = seriesSourceOf(context);
   if (source.kind === 'files') {
-    // The CLI's --data: a symbol without a file, or without bars by asOf, is an error naming it.
+    // The CLI's --data: a symbol without a file, or without bars by asOf, is an error naming it;
+    // a name that is no ticker never becomes a file name.
+    const bad = symbols.find((name) => !isValidSymbol(name));
+    if (bad !== undefined) {
+      throw new ToolError(
+        `${JSON.stringify(bad)} is not a ticker (1-20 of A-Z, 0-9, "." and "-", e.g. BRK.B)`,
+        'bad_input',
+      );
+    }
     for (const one of await loadSeries(source, { symbols, to: asOf })) {
       const last = one.dates.length - 1;
       prices[one.symbol] = one.close[last] as number;

@@ -82,6 +82,9 @@ describe('screen_stocks inputs', () => {
     const unknown = await screen({ as_of: '2020-12-31', symbols: ['AAPL', 'NOPE'] });
     expect(unknown).toMatchObject({ ok: false, code: 'bad_input' });
     expect(!unknown.ok && unknown.message).toContain('NOPE');
+    const path = await screen({ as_of: '2020-12-31', symbols: ['../AAPL'] }, SAMPLE_DIR);
+    expect(path).toMatchObject({ ok: false, code: 'bad_input' });
+    expect(!path.ok && path.message).toContain('"../AAPL" is not a ticker');
   });
 
   it('clips z-scores at winsorize, and refuses a clip ≤ 0 in the screen’s words', async () => {

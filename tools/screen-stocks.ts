@@ -1,5 +1,6 @@
 /** screen_stocks: rank the stored universe on one date by weighted cross-sectional factor z-scores. */
 import { z } from 'zod';
+import { isValidSymbol } from '../core/daily-bar.js';
 import {
   DEFAULT_TOP,
   DEFAULT_WEIGHTS,
@@ -147,6 +148,19 @@ function asToolError(error: unknown): unknown {
   return error;
 }
 
+/** Upper-cased tickers; a name that is no ticker is refused (with --data it would name a file). */
+function tickers(names: string[]): string[] {
+  const out = names.map((name) => name.trim().toUpperCase());
+  const bad = out.find((name) => !isValidSymbol(name));
+  if (bad !== undefined) {
+    throw new ToolError(
+      `symbols: ${JSON.stringify(bad)} is not a ticker (1-20 of A-Z, 0-9, "." and "-", e.g. BRK.B)`,
+      'bad_input',
+    );
+  }
+  return out;
+}
+
 /** The latest bar date in the database (the server's price cache answers when attached). */
 async function latestStoredDate(pool: Pool): Promise<string> {
   const cache = priceCacheOf(pool);
@@ -247,9 +261,7 @@ export const screenStocksTool = defineTool({
       let asOf = request.as_of;
       if (!asOf && source.kind === 'database') asOf = await latestStoredDate(pool);
       progress(0, 2, 'loading the universe');
-      const symbols = request.symbols
-        ? request.symbols.map((symbol) => symbol.trim().toUpperCase())
-        : 'all';
+      const symbols = request.symbols ? tickers(request.symbols) : 'all';
       const universe = await loadUniverse(source, { symbols, to: asOf });
       asOf ??= latestFileDate(universe.series, source);
       progress(1, 2, `screening ${universe.series.length} symbols`);
