@@ -1,12 +1,11 @@
-/** `countersign backtest`: one strategy over one or more symbols sharing one cash balance. */
-import { type BacktestResult, runBacktest } from '../core/engine/backtest.js';
+/** `countersign backtest`: one strategy over one or more symbols sharing one cash balance, through run_backtest. */
 import { parseParams } from '../core/optimize/param-space.js';
-import { describePriceMode } from '../core/series/price-series.js';
 import { strategyByName } from '../core/strategies/index.js';
+import { type RunBacktestOutput, runBacktestTool } from '../tools/run-backtest.js';
 import { reportRunFailure } from './input-errors.js';
-import { loadViews } from './load-views.js';
-import { money, percent, ratio, table, toJson } from './output.js';
-import { parseRunOptions, type RunOptionText } from './run-options.js';
+import { money, percent, ratio, table } from './output.js';
+import { engineArgs, parseRunOptions, type RunOptionText } from './run-options.js';
+import { callTool } from './run-tool.js';
 
 /** Options of the backtest command. */
 export interface BacktestOptions extends RunOptionText {
@@ -16,15 +15,22 @@ export interface BacktestOptions extends RunOptionText {
   curve?: boolean;
 }
 
-/** The JSON document `backtest --json` prints. */
-export function backtestJson(result: BacktestResult, elapsedMs: number, curve: boolean): unknown {
-  return toJson({
-    strategy: result.inputs.strategy,
-    params: result.inputs.params,
-    symbols: result.inputs.symbols,
-    finalEquity: result.finalEquity,
-    finalCash: result.finalCash,
-    finalShares: result.finalShares,
+/** run_backtest's answer with detail 'full': every optional member is there. */
+type FullBacktest = Required<Omit<RunBacktestOutput, 'curve'>> & Pick<RunBacktestOutput, 'curve'>;
+
+/**
+ * The JSON document `backtest --json` prints, from run_backtest's full answer (already snake_case
+ * and JSON-safe). final_shares is keyed by ticker.
+ */
+export function backtestJson(result: FullBacktest, elapsedMs: number): unknown {
+  return {
+    id: result.id,
+    strategy: result.strategy,
+    params: result.params,
+    symbols: result.symbols,
+    final_equity: result.final_equity,
+    final_cash: result.final_cash,
+    final_shares: result.final_shares,
     fills: result.fills.map((fill) => ({
       date: fill.date,
       side: fill.side,
@@ -32,31 +38,30 @@ export function backtestJson(result: BacktestResult, elapsedMs: number, curve: b
       price: fill.price,
     })),
     trades: result.trades,
-    priceMode: result.inputs.priceMode,
-    prices: describePriceMode(result.inputs.priceMode),
-    corporateActions: result.corporateActions,
+    price_mode: result.price_mode,
+    prices: result.prices,
+    corporate_actions: { dividends: result.dividends, splits_applied: result.splits_applied },
     metrics: result.metrics,
     inputs: result.inputs,
-    ...(curve ? { curve: result.curve } : {}),
-    elapsedMs,
-  });
+    ...(result.curve ? { curve: result.curve } : {}),
+    elapsed_ms: elapsedMs,
+  };
 }
 
 /** Which prices the run used and what it booked between fills. */
-function pricesLine(result: BacktestResult): string {
-  const { priceMode } = result.inputs;
-  const { dividends, splitsApplied } = result.corporateActions;
+function pricesLine(result: FullBacktest): string {
   const booked =
-    priceMode === 'adjusted'
-      ? ` (${splitsApplied} split(s) applied to shares held, ${money(dividends)} dividends credited)`
+    result.price_mode === 'adjusted'
+      ? ` (${result.splits_applied} split(s) applied to shares held, ${money(result.dividends)} dividends credited)`
       : '';
-  return `${priceMode}: ${describePriceMode(priceMode)}${booked}`;
+  return `${result.price_mode}: ${result.prices}${booked}`;
 }
 
-function summary(result: BacktestResult, elapsedMs: number): string {
+function summary(result: FullBacktest, elapsedMs: number): string {
   const { metrics: m, inputs } = result;
+  const config = inputs.config as { fill: string; direction: string };
   const costs = result.fills.reduce((sum, fill) => sum + fill.commission + fill.slippage, 0);
-  const dd = m.maxDrawdown;
+  const dd = m.max_drawdown;
   return table([
     [
       'Strategy',
@@ -66,25 +71,26 @@ function summary(result: BacktestResult, elapsedMs: number): string {
     ],
     [
       'Symbols',
-      `${inputs.symbols.join(', ')} (${inputs.priceMode} prices, fill ${inputs.config.fill}, ${inputs.config.direction})`,
+      `${inputs.symbols.join(', ')} (${inputs.price_mode} prices, fill ${config.fill}, ${config.direction})`,
     ],
     ['Prices', pricesLine(result)],
-    ['Period', `${m.startDate} → ${m.endDate} (${m.bars.toLocaleString('en-US')} bars)`],
-    ['Final equity', `${money(result.finalEquity)} from ${money(m.startEquity)}`],
-    ['Total return', `${percent(m.totalReturn)} (CAGR ${percent(m.cagr)})`],
+    ['Period', `${m.start_date} → ${m.end_date} (${m.bars.toLocaleString('en-US')} bars)`],
+    ['Final equity', `${money(result.final_equity)} from ${money(m.start_equity)}`],
+    ['Total return', `${percent(m.total_return)} (CAGR ${percent(m.cagr)})`],
     ['Sharpe / Sortino', `${ratio(m.sharpe)} / ${ratio(m.sortino)}`],
     [
       'Max drawdown',
-      `${percent(dd.depth)} from ${dd.peakDate} to ${dd.troughDate}, ${dd.recoveryDate ? `recovered ${dd.recoveryDate}` : 'not recovered'}`,
+      `${percent(dd.depth)} from ${dd.peak_date} to ${dd.trough_date}, ${dd.recovery_date ? `recovered ${dd.recovery_date}` : 'not recovered'}`,
     ],
     [
       'Trades',
-      `${m.tradeCount} (win rate ${percent(m.winRate)}, profit factor ${ratio(m.profitFactor)})`,
+      `${m.trade_count} (win rate ${percent(m.win_rate)}, profit factor ${ratio(m.profit_factor)})`,
     ],
     ['Exposure', percent(m.exposure)],
     ['Fills / costs', `${result.fills.length} fills, ${money(costs)} commission and slippage`],
     ['Benchmark', `alpha ${percent(m.alpha)}, beta ${ratio(m.beta)} vs buy-and-hold`],
     ['Computed in', `${elapsedMs.toFixed(2)} ms`],
+    ['Stored as', `backtest ${result.id}`],
   ]);
 }
 
@@ -92,7 +98,7 @@ function summary(result: BacktestResult, elapsedMs: number): string {
 export async function backtestCommand(options: BacktestOptions): Promise<void> {
   try {
     const strategy = strategyByName(options.strategy);
-    const params = options.params === undefined ? {} : parseParams(options.params);
+    const params = options.params === undefined ? undefined : parseParams(options.params);
     const run = parseRunOptions(options);
     if (strategy.kind === 'cross_sectional' && run.symbols.length < 2) {
       console.error(
@@ -101,14 +107,25 @@ export async function backtestCommand(options: BacktestOptions): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    const views = await loadViews(run);
-    const started = performance.now();
-    const result = runBacktest({ strategy: strategy.name, params, views, config: run.config });
-    const elapsedMs = performance.now() - started;
+    const result = (await callTool(
+      runBacktestTool,
+      {
+        strategy: strategy.name,
+        symbols: run.symbols,
+        ...(params ? { params } : {}),
+        ...(run.from !== undefined ? { start: run.from } : {}),
+        ...(run.to !== undefined ? { end: run.to } : {}),
+        ...engineArgs(run.config),
+        price_mode: run.priceMode,
+        detail: 'full',
+        ...(options.json && options.curve ? { curve: true } : {}),
+      },
+      run.data !== undefined ? { data: run.data } : {},
+    )) as FullBacktest;
+    // The simulation's own time, as before the run went through the tool (which also loads and stores).
+    const elapsedMs = result.run_ms;
     console.log(
-      options.json
-        ? JSON.stringify(backtestJson(result, elapsedMs, options.curve === true))
-        : summary(result, elapsedMs),
+      options.json ? JSON.stringify(backtestJson(result, elapsedMs)) : summary(result, elapsedMs),
     );
   } catch (error) {
     process.exitCode = reportRunFailure('backtest', error);

@@ -1,28 +1,22 @@
-/** `countersign optimize`: search a strategy's parameters per symbol, optionally with walk-forward validation. */
+/** `countersign optimize`: search a strategy's parameters per symbol through optimize_strategy, optionally with walk-forward validation. */
 import { setMaxListeners } from 'node:events';
-import cliProgress from 'cli-progress';
 import { loadConfig } from '../config/env.js';
 import { createLogger } from '../config/logger.js';
 import { objectiveByName } from '../core/optimize/objectives/index.js';
-import { parseGridSpec } from '../core/optimize/param-space.js';
-import type { SearchMethod } from '../core/optimize/run-search.js';
+import { type GridAxes, parseGridSpec } from '../core/optimize/param-space.js';
+import { spaceSize, toDimensions } from '../core/optimize/search-space.js';
 import { strategyByName } from '../core/strategies/index.js';
 import {
   checkQueueName,
   countQueueWorkers,
   createQueueRunner,
 } from '../store/jobs/optimize-queue.js';
-import {
-  type OptimizeReport,
-  type OptimizeSource,
-  optimizeStrategy,
-} from '../store/jobs/optimize-strategy.js';
 import { createThreadRunner, defaultThreads, type TaskRunner } from '../store/jobs/task-runner.js';
-import { filesFor, loadSeries } from '../store/market-data/load-series.js';
+import { type OptimizeStrategyOutput, optimizeStrategyTool } from '../tools/optimize-strategy.js';
 import { reportRunFailure } from './input-errors.js';
-import { loadDatabaseSeries } from './load-views.js';
 import { ratio, table, toJson } from './output.js';
-import { parseRunOptions, type RunOptionText, UsageError } from './run-options.js';
+import { engineArgs, parseRunOptions, type RunOptionText, UsageError } from './run-options.js';
+import { callTool } from './run-tool.js';
 
 /** Options of the optimize command. */
 export interface OptimizeOptions extends RunOptionText {
@@ -38,6 +32,9 @@ export interface OptimizeOptions extends RunOptionText {
   local?: boolean;
   json?: boolean;
 }
+
+/** optimize_strategy's answer with detail 'full'. */
+type FullOptimize = OptimizeStrategyOutput & Required<Pick<OptimizeStrategyOutput, 'rows'>>;
 
 function whole(
   flag: string,
@@ -56,57 +53,52 @@ function whole(
 }
 
 /** Rows as `optimize --json` prints them: symbol, the parameters, final_equity, each objective, trade_count. */
-export function optimizeJson(report: OptimizeReport, elapsedMs: number): unknown {
+export function optimizeJson(report: FullOptimize, elapsedMs: number): unknown {
   return toJson({
     strategy: report.strategy,
     method: report.method,
-    priceMode: report.priceMode,
+    priceMode: report.price_mode,
     objectives: report.objectives,
     rows: report.rows.map((row) => ({
       symbol: row.symbol,
       ...row.params,
-      finalEquity: row.finalEquity,
+      final_equity: row.final_equity,
       ...row.scores,
-      tradeCount: row.tradeCount,
+      trade_count: row.trade_count,
       ...(row.error ? { error: row.error } : {}),
     })),
-    best: report.best,
-    front: report.front,
-    walkForward: report.walkForward.map((one) => ({
-      ...one,
-      folds: one.folds.map(({ outOfSampleMetrics, ...fold }) => ({
-        ...fold,
-        outOfSampleTradeCount: outOfSampleMetrics?.tradeCount ?? null,
-      })),
+    best: report.best.map((one) => ({
+      symbol: one.symbol,
+      params: one.params,
+      scores: one.scores,
     })),
+    front: report.front ?? [],
+    walkForward: report.walk_forward ?? [],
     backtests: report.backtests,
     elapsedMs,
   });
 }
 
-function summary(report: OptimizeReport, elapsedMs: number, ranOn: string): string {
-  const objective = report.objectives[0] as string;
+function summary(report: FullOptimize, elapsedMs: number, ranOn: string): string {
+  const objective = report.objective;
   const lines = report.best.map((best) => {
     const params = Object.entries(best.params)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
-    return [best.symbol, `${params}  ${objective} ${ratio(best.scores[objective] ?? null)}`] as [
-      string,
-      string,
-    ];
+    return [best.symbol, `${params}  ${objective} ${ratio(best.score)}`] as [string, string];
   });
-  for (const one of report.walkForward) {
+  for (const one of report.walk_forward ?? []) {
     const s = one.summary;
     lines.push([
       `${one.symbol} walk-forward`,
-      `${s.folds} folds: in-sample ${ratio(s.meanInSample)}, out-of-sample ${ratio(s.meanOutOfSample)}, degradation ${s.degradation === null ? 'n/a' : `${(s.degradation * 100).toFixed(0)} %`}, most common ${JSON.stringify(s.mostCommonParams)} in ${(s.mostCommonShare * 100).toFixed(0)} % of folds`,
+      `${s.folds} folds: in-sample ${ratio(s.mean_in_sample)}, out-of-sample ${ratio(s.mean_out_of_sample)}, degradation ${s.degradation === null ? 'n/a' : `${(s.degradation * 100).toFixed(0)} %`}, most common ${JSON.stringify(s.most_common_params)} in ${(s.most_common_share * 100).toFixed(0)} % of folds`,
     ]);
   }
   lines.push([
     'Backtests',
     `${report.backtests.toLocaleString('en-US')} in ${(elapsedMs / 1000).toFixed(2)} s, ${ranOn}`,
   ]);
-  lines.push(['Prices', report.priceMode]);
+  lines.push(['Prices', report.price_mode]);
   return `Best ${report.method} ${report.strategy} by ${objective}:\n${table(lines)}`;
 }
 
@@ -117,6 +109,23 @@ function describeRunner(runner: TaskRunner): string {
   return runner.kind === 'threads' ? `on ${runner.parallelism} threads` : 'in one thread';
 }
 
+/** `runner`, with every task also cancelled by `signal` (Ctrl-C). */
+function cancellable(runner: TaskRunner, signal: AbortSignal): TaskRunner {
+  return {
+    kind: runner.kind,
+    parallelism: runner.parallelism,
+    ...(runner.queueName !== undefined ? { queueName: runner.queueName } : {}),
+    run: (task, own) => runner.run(task, own ? AbortSignal.any([own, signal]) : signal),
+    close: () => runner.close(),
+  };
+}
+
+/** A grid search without --trials covers the whole grid: its size, as optimize_strategy's cap. */
+function gridSize(axes: GridAxes | undefined, strategy: ReturnType<typeof strategyByName>) {
+  const size = spaceSize(toDimensions(axes ?? strategy.space));
+  return Number.isFinite(size) ? size : undefined;
+}
+
 /** Runs the optimize command. Ctrl-C cancels the search. */
 export async function optimizeCommand(options: OptimizeOptions): Promise<void> {
   let runner: TaskRunner | undefined;
@@ -125,14 +134,20 @@ export async function optimizeCommand(options: OptimizeOptions): Promise<void> {
   process.once('SIGINT', onSignal);
   try {
     const strategy = strategyByName(options.strategy);
+    if (strategy.kind !== 'per_symbol')
+      throw new UsageError(
+        `${strategy.name} ranks symbols against each other; optimize runs one symbol at a time, so use a per-symbol strategy`,
+      );
     const run = parseRunOptions(options);
-    const method = (options.method ?? 'grid') as SearchMethod;
+    const method = options.method ?? 'grid';
     if (!['grid', 'random', 'tpe'].includes(method))
       throw new UsageError(
         `--method ${JSON.stringify(options.method)} is not valid; use grid, random or tpe`,
       );
     const axes = options.grid === undefined ? undefined : parseGridSpec(options.grid);
-    const trials = whole('--trials', options.trials, 1, 1_000_000);
+    const trials =
+      whole('--trials', options.trials, 1, 1_000_000) ??
+      (method === 'grid' ? gridSize(axes, strategy) : undefined);
     const seed = whole('--seed', options.seed, 0, 2 ** 31);
     const folds = whole('--walk-forward', options.walkForward, 1, 50) ?? 0;
     const objectives = options.objective.split(',').map((name) => name.trim());
@@ -157,74 +172,51 @@ export async function optimizeCommand(options: OptimizeOptions): Promise<void> {
       config.redisUrl !== undefined &&
       !options.local &&
       (options.queue !== undefined || (await countQueueWorkers(queueOptions)) > 0);
-    const files = run.data !== undefined;
     const combos = axes ? Object.values(axes).reduce((n, values) => n * values.length, 1) : 100;
     // Threads pay ~0.3 s to start; below ~2,000 backtests one thread finishes sooner.
     const threads =
       whole('--workers', options.workers, 1, 256) ??
       (run.symbols.length * combos >= 2_000 ? defaultThreads() : 1);
-    // Worker threads read their own files, in parallel; walk-forward needs the calendars here,
-    // and a single thread gains nothing from handing the files over.
-    const workersRead = files && threads > 1 && folds === 0;
-    const paths = workersRead ? await filesFor(run.data as string, run.symbols) : [];
-    const series = workersRead
-      ? []
-      : files
-        ? await loadSeries({ kind: 'files', path: run.data as string }, run)
-        : await loadDatabaseSeries(run);
     runner = queued
       ? await createQueueRunner({ ...queueOptions, localThreads: threads })
       : createThreadRunner(threads);
     setMaxListeners(0, abort.signal); // tinypool adds one abort listener per task in flight
-    const source: OptimizeSource = workersRead
-      ? {
-          kind: 'files',
-          files: Object.fromEntries(run.symbols.map((symbol, k) => [symbol, paths[k] as string])),
-        }
-      : { kind: 'series', series };
-    const bar =
-      process.stderr.isTTY && !options.json
-        ? new cliProgress.SingleBar(
-            {
-              format: 'Optimizing [{bar}] {value}/{total} backtests | ETA {eta_formatted}',
-              stream: process.stderr,
-              hideCursor: true,
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
-    bar?.start(1, 0);
-    const started = performance.now();
-    const report = await optimizeStrategy(
+    if (options.local) {
+      // --local runs on this machine only: the tool call's runtime (cli/run-tool.ts) must not
+      // reach for REDIS_URL's event bus either (an optimization publishes nothing), so a Redis
+      // that is down or far away does not stop a local run.
+      // biome-ignore lint/style/noProcessEnv: this process ignores REDIS_URL from here on, as --local promises
+      delete process.env.REDIS_URL;
+    }
+    const report = (await callTool(
+      optimizeStrategyTool,
       {
         strategy: strategy.name,
         symbols: run.symbols,
-        source,
-        from: run.from,
-        to: run.to,
-        priceMode: run.priceMode,
-        config: run.config,
         method,
-        axes,
-        trials,
-        seed,
+        ...(trials !== undefined ? { trials } : {}),
+        ...(seed !== undefined ? { seed } : {}),
         objectives,
-        walkForward: folds,
-        calendars: Object.fromEntries(series.map((one) => [one.symbol, one.dates])),
-        signal: abort.signal,
-        onProgress: (done, total) => {
-          bar?.setTotal(total);
-          bar?.update(done);
-        },
+        ...(options.grid !== undefined ? { grid: options.grid } : {}),
+        walk_forward: folds,
+        ...(run.from !== undefined ? { start: run.from } : {}),
+        ...(run.to !== undefined ? { end: run.to } : {}),
+        price_mode: run.priceMode,
+        ...engineArgs(run.config),
+        detail: 'full',
       },
-      runner,
-    );
-    const elapsedMs = performance.now() - started;
-    bar?.stop();
+      {
+        ...(run.data !== undefined ? { data: run.data } : {}),
+        ...(process.stderr.isTTY && !options.json ? { progress: { command: 'optimize' } } : {}),
+        taskRunner: cancellable(runner, abort.signal),
+      },
+    )) as FullOptimize;
+    // A search that ran to its end on this thread while Ctrl-C waited is still cancelled.
+    abort.signal.throwIfAborted();
     console.log(
       options.json
-        ? JSON.stringify(optimizeJson(report, elapsedMs))
-        : summary(report, elapsedMs, describeRunner(runner)),
+        ? JSON.stringify(optimizeJson(report, report.elapsed_ms))
+        : summary(report, report.elapsed_ms, describeRunner(runner)),
     );
   } catch (error) {
     if (abort.signal.aborted) {

@@ -2,6 +2,7 @@
 import { isIsoDate, isValidSymbol } from '../core/daily-bar.js';
 import type { EngineConfigInput } from '../core/engine/config.js';
 import { DEFAULT_PRICE_MODE, PRICE_MODES, type PriceMode } from '../core/series/price-series.js';
+import { sizingSpec } from '../tools/engine-settings.js';
 
 /** A command-line value the command refuses; printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -217,6 +218,31 @@ export function parseRunOptions(text: RunOptionText): RunOptions {
     priceMode: choice('--price', text.price, PRICE_MODES) ?? DEFAULT_PRICE_MODE,
     config: stripUndefined(config) as EngineConfigInput,
   };
+}
+
+/**
+ * The engine settings as run_backtest and optimize_strategy take them (tools/engine-settings.ts):
+ * flat snake_case fields, only those the command line set.
+ */
+export function engineArgs(config: EngineConfigInput): Record<string, unknown> {
+  const args: Record<string, unknown> = {
+    cash: config.cash,
+    fill: config.fill,
+    direction: config.direction,
+    sizing: config.sizing === undefined ? undefined : sizingSpec(config.sizing),
+    fractional: config.fractional,
+    commission_bps: config.commission?.bps,
+    commission_per_share: config.commission?.perShare,
+    commission_min: config.commission?.minimum,
+    slippage_bps: config.slippageBps,
+    stop_loss: config.stopLoss,
+    take_profit: config.takeProfit,
+    trailing_stop: config.trailingStop,
+    order_type: config.entryOrder?.type,
+    order_offset_bps: config.entryOrder?.offsetBps,
+    order_valid_bars: config.entryOrder?.validBars,
+  };
+  return Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined));
 }
 
 /** Drops undefined members (recursively) so the engine's defaults apply. */

@@ -5,6 +5,7 @@
  * command-line principal (`local`). `--data` reaches the tool as the context's files source.
  */
 
+import type { TaskRunner } from '../store/jobs/task-runner.js';
 import { createToolContext } from '../tools/context.js';
 import { type InvokeErrorCode, invokeTool } from '../tools/invoke.js';
 import type { Tool } from '../tools/tool.js';
@@ -35,6 +36,8 @@ export interface CliToolCall {
   progress?: { command: string };
   /** The command-line principal to act as; default `local`. */
   as?: string;
+  /** Where an optimization runs its backtests (--workers, --queue, --local); the caller closes it. */
+  taskRunner?: TaskRunner;
 }
 
 /** Writes progress to stderr at most every 500 ms, and the last report always. */
@@ -67,6 +70,7 @@ export async function callTool(
         channel: 'cli',
         ...(call.data !== undefined ? { seriesFiles: call.data } : {}),
         ...(call.progress ? { progress: progressPrinter(call.progress.command) } : {}),
+        ...(call.taskRunner ? { taskRunner: call.taskRunner } : {}),
       }),
     );
   });

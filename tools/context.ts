@@ -9,6 +9,7 @@ import { silentLogger } from '../config/logger.js';
 import type { Orders } from '../orders/service.js';
 import type { ProposerKind } from '../orders/types.js';
 import type { Pool } from '../store/db/pool.js';
+import type { TaskRunner } from '../store/jobs/task-runner.js';
 import type { RateLimiter } from '../store/kv/rate-limiter.js';
 import type { ToolChannel, ToolContext, ToolPrincipal } from './tool.js';
 
@@ -45,6 +46,8 @@ export interface ToolContextInput {
   confirm?: ToolContext['confirm'];
   /** Research tools read bars from these files instead of the database (the CLI's --data). */
   seriesFiles?: string;
+  /** Where optimizations run their backtests (the CLI's threads or queue); the transport closes it. */
+  taskRunner?: TaskRunner;
 }
 
 /** The context of one tool call. */
@@ -62,6 +65,7 @@ export function createToolContext(input: ToolContextInput): ToolContext {
     ...(input.limiter ? { limiter: input.limiter } : {}),
     ...(input.confirm ? { confirm: input.confirm } : {}),
     ...(input.seriesFiles !== undefined ? { seriesFiles: input.seriesFiles } : {}),
+    ...(input.taskRunner ? { taskRunner: input.taskRunner } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
- * run_backtest: one strategy over stored daily bars, with the headline figures and the last
- * trades; each run is stored, and readBacktest reads one back for the backtest:// resource and
- * GET /api/backtests/:id.
+ * run_backtest: one strategy over stored daily bars (or the CLI's --data files), with the headline
+ * figures and the last trades, or with detail 'full' every fill, trade and figure; each run is
+ * stored, and readBacktest reads one back for the backtest:// resource and GET /api/backtests/:id.
  */
 import { z } from 'zod';
 import { BacktestInputError, type BacktestResult, runBacktest } from '../core/engine/backtest.js';
@@ -15,73 +15,65 @@ import {
 import { STRATEGIES } from '../core/strategies/index.js';
 import { StrategyParamsError } from '../core/strategies/params.js';
 import type { Pool } from '../store/db/pool.js';
+import { FileRejected } from '../store/market-data/bar-file.js';
 import { loadSeries, MissingDataError } from '../store/market-data/load-series.js';
 import {
   BacktestIdError,
   type BacktestMetrics,
+  type BacktestSettings,
   getBacktest,
   type StoredBacktest,
   saveBacktest,
   tradeRecord,
 } from '../store/repos/backtests-repo.js';
+import {
+  ENGINE_SETTINGS,
+  engineConfigOf,
+  heldToBudget,
+  snakeKeys,
+  storedSettings,
+} from './engine-settings.js';
+import { seriesSourceOf } from './series-source.js';
 import { defineTool, isoDate, RECORDS, ToolError, type ToolPrincipal } from './tool.js';
 
 /** The most trades a result lists (the most recent ones). */
 export const MAX_TRADES = 20;
-/** The most symbols one backtest takes. */
+/** The most symbols one backtest takes over a server (the command line has no such limit). */
 export const MAX_SYMBOLS = 50;
 
 const strategyNames = STRATEGIES.map((strategy) => strategy.name) as [string, ...string[]];
 
 const input = z.object({
-  strategy: z.enum(strategyNames).describe(`Strategy name, one of: ${strategyNames.join(', ')}.`),
+  strategy: z.enum(strategyNames).describe('Strategy name (parameters in the description).'),
   symbols: z
     .array(z.string().min(1).max(20))
     .min(1)
-    .max(MAX_SYMBOLS)
     .describe(`Tickers to trade, 1 to ${MAX_SYMBOLS}, e.g. ["AAPL"] (case does not matter).`),
   params: z
     .record(z.string(), z.number())
     .optional()
-    .describe(
-      'Strategy parameters by name (numbers); omitted ones take their defaults, unknown ones are an error.',
-    ),
+    .describe('Strategy parameters by name; omitted ones take their defaults.'),
   start: isoDate()
     .optional()
     .describe('First bar date, ISO YYYY-MM-DD, inclusive. Omitted: the first stored bar.'),
   end: isoDate()
     .optional()
     .describe('Last bar date, ISO YYYY-MM-DD, inclusive. Omitted: the latest stored bar.'),
-  cash: z
-    .number()
-    .positive()
-    .max(1e12)
-    .default(100_000)
-    .describe('Starting cash in USD, > 0. Default 100000.'),
-  commission_bps: z
-    .number()
-    .min(0)
-    .max(1000)
-    .default(0)
-    .describe('Commission in basis points of each fill notional (1 bp = 0.01 %). Default 0.'),
-  slippage_bps: z
-    .number()
-    .min(0)
-    .max(1000)
-    .default(0)
-    .describe('Slippage against the trader in basis points of each fill. Default 0.'),
-  fill: z
-    .enum(['next_open', 'close'])
-    .default('next_open')
-    .describe(
-      "next_open: a signal on a bar's close fills at the next bar's open (default, realistic). close: fills at the signal bar's close.",
-    ),
+  ...ENGINE_SETTINGS,
   price_mode: z
     .enum(PRICE_MODES)
     .default(DEFAULT_PRICE_MODE)
     .describe(
-      'adjusted (default): signals and returns on split- and dividend-adjusted prices, fills at the prices traded that day, splits applied to shares held and dividends credited to cash. raw: traded prices throughout (a split reads as a price fall).',
+      'adjusted (default): signals and returns on split- and dividend-adjusted prices, fills at traded prices, splits and dividends booked. raw: traded prices throughout.',
     ),
+  detail: z
+    .enum(['summary', 'full'])
+    .default('summary')
+    .describe('full: also every fill, trade and metric, end cash and shares, settings.'),
+  curve: z
+    .boolean()
+    .default(false)
+    .describe('With detail full: daily equity, drawdown and buy-and-hold curves.'),
 });
 
 const trade = z.object({
@@ -100,6 +92,63 @@ const trade = z.object({
     .describe(
       'signal, stop_loss, take_profit, trailing_stop, rebalance or end_of_data (still open).',
     ),
+});
+
+const fill = z.object({
+  symbol: z.string(),
+  date: z.string(),
+  side: z.enum(['buy', 'sell']),
+  shares: z.number(),
+  price: z.number(),
+  commission: z.number(),
+  slippage: z.number(),
+  reason: z.string(),
+});
+
+const fingerprint = z.object({
+  symbol: z.string(),
+  bars: z.number(),
+  first: z.string(),
+  last: z.string(),
+  close_checksum: z.string(),
+});
+
+const figure = z.number().nullable();
+const metrics = z.object({
+  start_date: z.string(),
+  end_date: z.string(),
+  bars: z.number(),
+  start_equity: z.number(),
+  end_equity: z.number(),
+  total_return: z.number(),
+  cagr: figure,
+  annual_volatility: figure,
+  sharpe: figure,
+  sortino: figure,
+  calmar: figure,
+  max_drawdown: z.object({
+    depth: z.number(),
+    peak_date: z.string(),
+    trough_date: z.string(),
+    recovery_date: z.string().nullable(),
+    duration_bars: z.number(),
+    duration_days: z.number(),
+  }),
+  trade_count: z.number(),
+  win_rate: figure,
+  profit_factor: figure,
+  expectancy: figure,
+  average_win: figure,
+  average_loss: figure,
+  average_holding_bars: figure,
+  best_trade: figure,
+  worst_trade: figure,
+  exposure: z.number(),
+  turnover: z.number(),
+  recovery_factor: figure,
+  alpha: figure,
+  beta: figure,
+  information_ratio: figure,
 });
 
 const output = z.object({
@@ -140,9 +189,41 @@ const output = z.object({
     .describe('Share of trades with pnl > 0, fraction; null without trades.'),
   trades: z
     .array(trade)
-    .describe(`The ${MAX_TRADES} most recent trades at most (by exit date), oldest first.`),
+    .describe(
+      `The ${MAX_TRADES} most recent trades at most (detail full: all), by exit date, oldest first.`,
+    ),
   trades_omitted: z.number().describe('Earlier trades not listed (trade_count − trades listed).'),
   elapsed_ms: z.number().describe('Time to load the data and run, in milliseconds.'),
+  final_cash: z.number().optional().describe('detail full: cash at the end, USD.'),
+  final_shares: z
+    .record(z.string(), z.number())
+    .optional()
+    .describe('detail full: shares held at the end, by ticker (negative: short).'),
+  fills: z.array(fill).optional().describe('detail full: every fill, in order.'),
+  metrics: metrics.optional().describe('detail full: every figure (fractions; USD).'),
+  inputs: z
+    .object({
+      strategy: z.string(),
+      params: z.record(z.string(), z.number()),
+      symbols: z.array(z.string()),
+      price_mode: z.enum(PRICE_MODES),
+      config: z.record(z.string(), z.unknown()),
+      data: z.array(fingerprint),
+    })
+    .optional()
+    .describe(
+      'detail full: what replays the run: resolved settings and a fingerprint of the bars.',
+    ),
+  curve: z
+    .object({
+      dates: z.array(z.string()),
+      equity: z.array(figure),
+      drawdown: z.array(figure),
+      benchmark: z.array(figure),
+    })
+    .optional()
+    .describe('detail full with curve: daily equity (USD), drawdown and buy-and-hold equity.'),
+  run_ms: z.number().optional().describe('detail full: time of the simulation alone, ms.'),
 });
 
 /** Every figure of a run, snake_case: money in USD, ratios as fractions, max_drawdown as a depth. */
@@ -162,57 +243,106 @@ function storedMetrics(result: BacktestResult): BacktestMetrics {
   };
 }
 
+/** A curve as JSON numbers: NaN or Infinity (none expected) become null. */
+function finite(values: ArrayLike<number>): (number | null)[] {
+  return Array.from(values, (value) => (Number.isFinite(value) ? value : null));
+}
+
+/** What detail 'full' adds: every fill and figure, the end state, the replay record. */
+function fullDetail(result: BacktestResult, withCurve: boolean, runMs: number) {
+  return {
+    final_cash: result.finalCash,
+    final_shares: { ...result.finalShares },
+    fills: result.fills.map((one) => ({
+      symbol: one.symbol,
+      date: one.date,
+      side: one.side,
+      shares: one.shares,
+      price: one.price,
+      commission: one.commission,
+      slippage: one.slippage,
+      reason: one.reason,
+    })),
+    metrics: snakeKeys(result.metrics) as z.infer<typeof metrics>,
+    inputs: {
+      strategy: result.inputs.strategy,
+      params: result.inputs.params,
+      symbols: result.inputs.symbols,
+      price_mode: result.inputs.priceMode,
+      config: snakeKeys(result.inputs.config) as Record<string, unknown>,
+      data: snakeKeys(result.inputs.data) as z.infer<typeof fingerprint>[],
+    },
+    ...(withCurve
+      ? {
+          curve: {
+            dates: result.curve.dates,
+            equity: finite(result.curve.equity),
+            drawdown: finite(result.curve.drawdown),
+            benchmark: finite(result.curve.benchmark),
+          },
+        }
+      : {}),
+    run_ms: runMs,
+  };
+}
+
 /** Domain errors a caller can fix by changing the input. */
 function asToolError(error: unknown): unknown {
   if (
     error instanceof StrategyParamsError ||
     error instanceof BacktestInputError ||
     error instanceof EngineConfigError ||
-    error instanceof MissingDataError
+    error instanceof MissingDataError ||
+    error instanceof FileRejected
   ) {
     return new ToolError(error.message, 'bad_input');
   }
   return error;
 }
 
+/** The output of run_backtest (with detail 'full': the optional members are there). */
+export type RunBacktestOutput = z.infer<typeof output>;
+
 export const runBacktestTool = defineTool({
   name: 'run_backtest',
   title: 'Backtest a strategy',
-  description: `Simulates one trading strategy on stored daily bars and returns its figures: final_equity, total_return, cagr, sharpe, max_drawdown (fractions; money in USD), trade_count, win_rate, and at most the last ${MAX_TRADES} trades (trades_omitted counts the rest). Long-only, whole shares, all-in sizing; defaults: cash 100000 USD, 0 bps commission and slippage, fills at the next open, adjusted prices (signals and returns adjusted for splits and dividends; fills at traded prices), the whole stored history. Strategies and their parameters: ${STRATEGIES.map((s) => `${s.name} (${s.space.map((p) => `${p.name} ${p.min}–${p.max}`).join(', ')})`).join('; ')}. 1 to ${MAX_SYMBOLS} symbols. Each run is stored: id and resource (backtest://<id>) read back its settings, all trades and the equity curve. Use it to test an idea on history; it trades nothing. Past results do not predict future returns. Use optimize_strategy to search parameters, not repeated calls.`,
+  description: `Simulates one trading strategy on stored daily bars and returns its figures: final_equity, total_return, cagr, sharpe, max_drawdown (fractions; money in USD), trade_count, win_rate, and at most the last ${MAX_TRADES} trades (trades_omitted counts the rest). Defaults: long-only, all-in, whole shares, no costs or stops, fills at the next open, adjusted prices, the whole stored history. Strategies and their parameters: ${STRATEGIES.map((s) => `${s.name} (${s.space.map((p) => `${p.name} ${p.min}–${p.max}`).join(', ')})`).join('; ')}. 1 to ${MAX_SYMBOLS} symbols. Each run is stored: id and resource (backtest://<id>) read back its settings, all trades and the equity curve. Use it to test an idea on history; it trades nothing. Past results do not predict future returns. Use optimize_strategy to search parameters, not repeated calls.`,
   input,
   output,
   // Not a write in the approval sense (it proposes nothing, so the 'read' scope runs it), but it
   // stores a record of each run, so MCP clients are not told it is read-only.
   writes: false,
   annotations: RECORDS,
-  async handler(request, { pool, principal, progress, signal }) {
+  async handler(request, context) {
+    const { pool, principal, progress, signal } = context;
     const started = performance.now();
     const symbols = request.symbols.map((symbol) => symbol.trim().toUpperCase());
+    if (symbols.length > MAX_SYMBOLS && heldToBudget(context)) {
+      throw new ToolError(
+        `symbols lists ${symbols.length} tickers; a backtest takes 1 to ${MAX_SYMBOLS}. Use fewer symbols.`,
+        'bad_input',
+      );
+    }
     if (request.start && request.end && request.start > request.end) {
       throw new ToolError(
         `start ${request.start} is after end ${request.end}; give start ≤ end`,
         'bad_input',
       );
     }
+    const source = seriesSourceOf(context);
     progress(0, 3, `loading prices of ${symbols.length} symbol(s)`);
     try {
-      const series = await loadSeries(
-        { kind: 'database', pool },
-        { symbols, from: request.start, to: request.end },
-      );
+      const series = await loadSeries(source, { symbols, from: request.start, to: request.end });
       signal.throwIfAborted();
       progress(1, 3, 'prices loaded; running the backtest');
+      const runStarted = performance.now();
       const result = runBacktest({
         strategy: request.strategy,
         params: request.params,
         views: series.map((one) => priceView(one, request.price_mode)),
-        config: {
-          cash: request.cash,
-          fill: request.fill,
-          commission: { perShare: 0, bps: request.commission_bps, minimum: 0 },
-          slippageBps: request.slippage_bps,
-        },
+        config: engineConfigOf(request),
       });
+      const runMs = performance.now() - runStarted;
       signal.throwIfAborted();
       progress(2, 3, 'backtest done; storing and summarising');
       // Trades by exit, then entry date (the engine groups them by symbol): stored all in this
@@ -220,6 +350,13 @@ export const runBacktestTool = defineTool({
       const ordered = [...result.trades].sort(
         (a, b) => a.exitDate.localeCompare(b.exitDate) || a.entryDate.localeCompare(b.entryDate),
       );
+      // The repository's settings type names the five every run has; the rest are stored as given.
+      const settings: BacktestSettings & Record<string, unknown> = {
+        ...storedSettings(request),
+        price_mode: request.price_mode,
+        // Where the bars came from: the database, or files the caller named (the CLI's --data).
+        bars_from: source.kind,
+      };
       const id = await saveBacktest(pool, {
         createdBy: principal.id,
         strategy: result.inputs.strategy,
@@ -227,19 +364,14 @@ export const runBacktestTool = defineTool({
         symbols: result.inputs.symbols,
         startDate: result.metrics.startDate,
         endDate: result.metrics.endDate,
-        settings: {
-          cash: request.cash,
-          commission_bps: request.commission_bps,
-          slippage_bps: request.slippage_bps,
-          fill: request.fill,
-          price_mode: request.price_mode,
-        },
+        settings,
         metrics: storedMetrics(result),
         curve: result.curve,
         trades: ordered,
       });
-      const { metrics } = result;
-      const trades = ordered.slice(-MAX_TRADES).map(tradeRecord);
+      const { metrics: figures } = result;
+      const full = request.detail === 'full';
+      const trades = (full ? ordered : ordered.slice(-MAX_TRADES)).map(tradeRecord);
       progress(3, 3, 'done');
       return {
         id,
@@ -252,19 +384,20 @@ export const runBacktestTool = defineTool({
         dividends: result.corporateActions.dividends,
         splits_applied: result.corporateActions.splitsApplied,
         currency: 'USD',
-        start: metrics.startDate,
-        end: metrics.endDate,
-        bars: metrics.bars,
+        start: figures.startDate,
+        end: figures.endDate,
+        bars: figures.bars,
         final_equity: result.finalEquity,
-        total_return: metrics.totalReturn,
-        cagr: metrics.cagr,
-        sharpe: metrics.sharpe,
-        max_drawdown: metrics.maxDrawdown.depth,
-        trade_count: metrics.tradeCount,
-        win_rate: metrics.winRate,
+        total_return: figures.totalReturn,
+        cagr: figures.cagr,
+        sharpe: figures.sharpe,
+        max_drawdown: figures.maxDrawdown.depth,
+        trade_count: figures.tradeCount,
+        win_rate: figures.winRate,
         trades,
         trades_omitted: result.trades.length - trades.length,
         elapsed_ms: performance.now() - started,
+        ...(full ? fullDetail(result, request.curve, runMs) : {}),
       };
     } catch (error) {
       throw asToolError(error);

@@ -10,6 +10,7 @@ import type { Logger } from '../config/logger.js';
 import type { Orders } from '../orders/service.js';
 import type { DecisionCredential, ProposerKind } from '../orders/types.js';
 import type { Pool } from '../store/db/pool.js';
+import type { TaskRunner } from '../store/jobs/task-runner.js';
 import type { RateLimiter } from '../store/kv/rate-limiter.js';
 
 /** The channels a tool call can come through; each is also a proposal's recorded channel. */
@@ -62,6 +63,12 @@ export interface ToolContext {
    * tools/series-source.ts.
    */
   seriesFiles?: string;
+  /**
+   * Where optimize_strategy runs its backtests: worker threads or a shared Redis queue the
+   * transport chose and sized (the CLI's --workers, --queue, --local); absent, one in-process
+   * thread per call. Only a transport sets it, never a tool argument; the transport closes it.
+   */
+  taskRunner?: TaskRunner;
   /**
    * Asks the PERSON at the client to approve or decline a proposal (MCP elicitation), when the
    * client can show a form; absent otherwise. Only a transport sets it, never a tool argument:
