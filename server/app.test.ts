@@ -67,9 +67,11 @@ describe('the HTTP app', () => {
       status: 'ok',
       detail: 'paper broker built in; set ALPACA_KEY_ID and ALPACA_SECRET_KEY to add Alpaca',
     });
-    for (const later of ['vector_store', 'llm', 'telegram', 'slack']) {
+    for (const later of ['vector_store', 'telegram', 'slack']) {
       expect(report.components[later]?.status, later).toBe('not_configured');
     }
+    // No agent given to these sources: the component says it is not there yet.
+    expect(report.components.agent).toEqual({ status: 'down', detail: 'starting' });
   });
 
   it('goes 503 "degraded" and says why when the database stops answering', async () => {
@@ -112,7 +114,7 @@ describe('the HTTP app', () => {
     expect(await response.json()).toEqual({
       error: 'not_found',
       message:
-        'No route for POST /api/nothing. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject, GET /api/tools, POST /api/tools/:name, GET /api/backtests/:id, GET /api/portfolio/:account, GET /api/openapi.json, POST|GET|DELETE /mcp.',
+        'No route for POST /api/nothing. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject, GET /api/tools, POST /api/tools/:name, GET /api/backtests/:id, GET /api/portfolio/:account, GET /api/openapi.json, POST /api/chat, GET /api/chat/threads, POST|GET|DELETE /mcp.',
     });
   });
 });

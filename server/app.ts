@@ -1,6 +1,7 @@
 /** The Hono application: request guards, routes, metrics, JSON errors. */
 import { Hono } from 'hono';
 import type { Logger } from '../config/logger.js';
+import { chatRoutes } from './chat-routes.js';
 import { checkHealth, type HealthSources } from './health.js';
 import { mcpRoutes } from './mcp-routes.js';
 import type { Metrics } from './metrics.js';
@@ -55,6 +56,7 @@ export function createApp(options: {
 
   app.route('/api/proposals', proposalsRoutes(api));
   app.route('/api/tools', toolsRoutes(api));
+  app.route('/api/chat', chatRoutes(api));
   app.route('/api', resourcesRoutes(api));
   app.route('/api', openApiRoute());
   const mcp = mcpRoutes(api);
@@ -65,7 +67,7 @@ export function createApp(options: {
     c.json(
       {
         error: 'not_found',
-        message: `No route for ${c.req.method} ${c.req.path}. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject, GET /api/tools, POST /api/tools/:name, GET /api/backtests/:id, GET /api/portfolio/:account, GET /api/openapi.json, POST|GET|DELETE /mcp.`,
+        message: `No route for ${c.req.method} ${c.req.path}. Available: GET /health, GET /metrics, GET /api/proposals, GET /api/proposals/:id, POST /api/proposals/:id/approve, POST /api/proposals/:id/reject, GET /api/tools, POST /api/tools/:name, GET /api/backtests/:id, GET /api/portfolio/:account, GET /api/openapi.json, POST /api/chat, GET /api/chat/threads, POST|GET|DELETE /mcp.`,
       },
       404,
     ),

@@ -2,6 +2,9 @@
  * The start-up banner: what runs where (the MCP, REST and OpenAPI addresses and the brokers
  * included), and what is not configured yet.
  */
+
+import type { AgentStatus } from '../agents/agent-runner.js';
+import { describeAgentStatus } from '../agents/runtime.js';
 import { APP_VERSION } from '../config/app-info.js';
 import type { Config } from '../config/env.js';
 import type { Database } from '../store/db/open-database.js';
@@ -18,6 +21,8 @@ export interface BannerFacts {
   prices: MarketDataSummary;
   sampleLoaded: boolean;
   startSeconds: number;
+  /** The chat engine's model path as first checked. */
+  agent?: AgentStatus;
 }
 
 /** Lines for a human at a terminal (the JSON logs carry the same facts for machines). */
@@ -36,9 +41,6 @@ export function formatBanner(facts: BannerFacts): string {
       : `${prices.symbols} symbols, ${prices.bars.toLocaleString('en-US')} daily bars, ${prices.firstDate} → ${prices.lastDate}${facts.sampleLoaded ? ' (the bundled sample, loaded on this first start)' : ''}`;
 
   const later: string[] = [];
-  later.push(
-    `LLM agent      Ollama at ${config.ollama.host}, model ${config.ollama.model} (OLLAMA_HOST, OLLAMA_MODEL)`,
-  );
   if (!config.chromaUrl)
     later.push('Vector store   ChromaDB for trade-history search (CHROMA_URL, or embedded)');
   if (!config.telegram.botToken)
@@ -56,11 +58,13 @@ export function formatBanner(facts: BannerFacts): string {
     `  MCP          ${facts.url}/mcp   (Streamable HTTP, bearer token)`,
     `  REST         ${facts.url}/api   (GET /api/tools, POST /api/tools/:name, /api/proposals)`,
     `  OpenAPI      ${facts.url}/api/openapi.json`,
+    `  Chat         ${facts.url}/api/chat   (Server-Sent Events, bearer token; \`countersign chat\` in a terminal)`,
+    `  Agent        ${facts.agent ? describeAgentStatus(facts.agent) : 'not checked'}; model ${config.ollama.model} at ${config.ollama.host} (OLLAMA_HOST, OLLAMA_MODEL)`,
     `  Database     ${db}`,
     `  Shared state ${shared}`,
     `  Prices       ${priceLine}`,
     `  Brokers      ${brokerHealth(config).detail}`,
-    '  Not configured yet (the agent, vector store and bots arrive in later releases):',
+    '  Not configured yet (the vector store and bots arrive in later releases):',
     ...later.map((line) => `    ${line}`),
     '  Stop with Ctrl-C; it shuts down cleanly.',
     '',

@@ -63,12 +63,43 @@ describe('the start-up banner', () => {
       '  Brokers      paper broker built in; set ALPACA_KEY_ID and ALPACA_SECRET_KEY to add Alpaca',
     );
     expect(text).toContain(
-      '  Not configured yet (the agent, vector store and bots arrive in later releases):',
+      '  Not configured yet (the vector store and bots arrive in later releases):',
     );
     expect(text).not.toMatch(/brokers arrive/);
     expect(text).toContain(
       'API tokens     bearer tokens for REST and MCP over HTTP (`countersign token create`, or API_TOKENS)',
     );
+  });
+
+  it('reports the agent as ready, slash_only (why) or degraded, and the chat endpoint', async () => {
+    const kv = await createKv({ logger: silentLogger() });
+    const facts = {
+      config: config({}),
+      url: 'http://127.0.0.1:8080',
+      database: {
+        pool: {} as Database['pool'],
+        mode: 'external' as const,
+        location: '127.0.0.1/test',
+        migrationsApplied: [],
+        close: async () => {},
+      },
+      kv,
+      prices: { symbols: 0, bars: 0, firstDate: undefined, lastDate: undefined },
+      sampleLoaded: false,
+      startSeconds: 1,
+    };
+    const down = formatBanner({
+      ...facts,
+      agent: { state: 'slash_only', detail: 'no Ollama at http://127.0.0.1:11434' },
+    });
+    expect(down).toContain(
+      '  Agent        slash_only (no Ollama at http://127.0.0.1:11434); model qwen3:8b at http://127.0.0.1:11434 (OLLAMA_HOST, OLLAMA_MODEL)',
+    );
+    expect(down).toContain('  Chat         http://127.0.0.1:8080/api/chat   (Server-Sent Events');
+    expect(formatBanner({ ...facts, agent: { state: 'ready', detail: 'qwen3:8b' } })).toContain(
+      '  Agent        ready (qwen3:8b);',
+    );
+    await kv.close();
   });
 
   it('lists the MCP, REST and OpenAPI addresses under the server URL', async () => {

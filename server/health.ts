@@ -1,4 +1,7 @@
 /** GET /health: the status and latency of every component, the version and the mode. */
+
+import type { AgentStatus } from '../agents/agent-runner.js';
+import { describeAgentStatus } from '../agents/runtime.js';
 import { APP_VERSION } from '../config/app-info.js';
 import type { Config } from '../config/env.js';
 import type { Database } from '../store/db/open-database.js';
@@ -6,7 +9,7 @@ import type { Kv } from '../store/kv/kv.js';
 
 /** One component's state. `not_configured`: not set up here, or not part of this release yet. */
 export interface ComponentHealth {
-  status: 'ok' | 'down' | 'not_configured';
+  status: 'ok' | 'down' | 'degraded' | 'not_configured';
   latency_ms?: number;
   detail?: string;
 }
@@ -27,6 +30,8 @@ export interface HealthSources {
   startedAt: number;
   database?: Database;
   kv?: Kv;
+  /** The chat engine's model path, once start-up made it. */
+  agent?: { status(): AgentStatus };
 }
 
 const TIMEOUT_MS = 2_000;
@@ -93,9 +98,6 @@ function laterComponents(config: Config): Record<string, ComponentHealth> {
         ? `CHROMA_URL is set; retrieval arrives in a later release`
         : 'set CHROMA_URL, or use the embedded Chroma of a later release',
     ),
-    llm: pending(
-      `Ollama at ${config.ollama.host} (OLLAMA_HOST); the agent arrives in a later release`,
-    ),
     telegram: pending(
       config.telegram.botToken
         ? 'TELEGRAM_BOT_TOKEN is set; the bot arrives in a later release'
@@ -106,6 +108,21 @@ function laterComponents(config: Config): Record<string, ComponentHealth> {
         ? 'SLACK_BOT_TOKEN is set; the app arrives in a later release'
         : 'set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET',
     ),
+  };
+}
+
+/**
+ * The conversation engine: `ok` when the model answers (ready), `not_configured` when only slash
+ * commands work (slash_only, with why: no Ollama at …, a model not pulled), `degraded` when the
+ * model failed lately (slow, garbage); the detail is "ready (…)", "slash_only (…)" or "degraded (…)".
+ */
+function agentHealth(sources: HealthSources): ComponentHealth {
+  if (!sources.agent) return { status: 'down', detail: 'starting' };
+  const status = sources.agent.status();
+  return {
+    status:
+      status.state === 'ready' ? 'ok' : status.state === 'degraded' ? 'degraded' : 'not_configured',
+    detail: describeAgentStatus(status),
   };
 }
 
@@ -129,6 +146,7 @@ export async function checkHealth(sources: HealthSources): Promise<HealthReport>
     cache: { ...shared, detail: shared.detail ?? backend },
     bus: { ...shared, detail: shared.detail ?? backend },
     broker: brokerHealth(sources.config),
+    agent: agentHealth(sources),
     ...laterComponents(sources.config),
   };
   const allUp = db.status === 'ok' && shared.status === 'ok';

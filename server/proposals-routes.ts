@@ -6,6 +6,7 @@
  * the hash of the order the person was shown: nothing is filled in for the caller.
  */
 import { type Context, Hono } from 'hono';
+import type { ChatEngine } from '../agents/engine.js';
 import type { Logger } from '../config/logger.js';
 import { ApprovalRefusedError, NotFoundError, OrderInputError } from '../orders/errors.js';
 import { shortHash } from '../orders/hash.js';
@@ -31,6 +32,8 @@ export interface ApiServices {
   logger?: Logger;
   /** Verified tokens kept in memory while the auth-change listener runs (else every request asks the database). */
   tokens?: TokenCache;
+  /** The conversation engine (POST /api/chat). */
+  chat?: ChatEngine;
 }
 
 const STATUSES: readonly string[] = PROPOSAL_STATUSES;

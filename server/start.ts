@@ -1,6 +1,8 @@
 /** Starting and stopping the whole server: database, shared state, sample prices, HTTP. */
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
+import type { AgentStatus } from '../agents/agent-runner.js';
+import { createChatRuntime } from '../agents/runtime.js';
 import { APP_VERSION } from '../config/app-info.js';
 import { type Config, ConfigError } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
@@ -154,7 +156,24 @@ export async function startServer(options: {
       .catch((error: Error) =>
         logger.warn({ error: error.message }, 'price cache: first load failed'),
       );
+    // The conversation engine (POST /api/chat), with the Ollama agent when one answers.
+    const chat = createChatRuntime({
+      pool: database.pool,
+      orders: orders.orders,
+      config,
+      logger,
+      limiter: api.limiter,
+    });
+    api.chat = chat.engine;
+    sources.agent = chat.agent;
     const prices = await marketDataSummary(database.pool);
+    // The banner says what the agent is; a silent Ollama host is not waited for past 2 s.
+    const agentStatus = await Promise.race([
+      chat.checked,
+      new Promise<AgentStatus>((resolve) =>
+        setTimeout(() => resolve(chat.agent.status()), 2000).unref(),
+      ),
+    ]);
     await lock?.update({ httpUrl: url });
     sources.phase = 'ready';
     const startSeconds = (performance.now() - started) / 1000;
@@ -178,6 +197,7 @@ export async function startServer(options: {
         prices,
         sampleLoaded: sample !== undefined,
         startSeconds,
+        agent: agentStatus,
       }),
     );
   } catch (error) {
