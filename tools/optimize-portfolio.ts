@@ -57,7 +57,7 @@ const input = z.object({
     .min(-0.1)
     .max(1)
     .default(0)
-    .describe('Annual risk-free rate as a fraction (0.04 = 4 %) for the Sharpe ratio. Default 0.'),
+    .describe('Annual risk-free rate for Sharpe, a fraction (0.04 = 4 %). Default 0.'),
   risk_aversion: z
     .number()
     .positive()
@@ -66,26 +66,24 @@ const input = z.object({
   target_return: z
     .number()
     .optional()
-    .describe('Annual expected return for objective target_return, as a fraction (0.1 = 10 %).'),
+    .describe('Annual return of objective target_return, a fraction.'),
   target_volatility: z
     .number()
     .positive()
     .optional()
-    .describe(
-      'Annual volatility cap for objective target_volatility, as a fraction (0.15 = 15 %).',
-    ),
+    .describe('Annual volatility cap of objective target_volatility, a fraction.'),
   max_weight: z
     .number()
     .gt(0)
     .max(1)
     .default(1)
-    .describe('Most weight per symbol, a fraction in (0, 1]. Default 1 (no cap).'),
+    .describe('Most weight per symbol, a fraction. Default 1.'),
   min_weight: z
     .number()
     .min(-1)
     .max(1)
     .default(0)
-    .describe('Least weight per symbol; default 0 (long-only); a negative value allows shorts.'),
+    .describe('Least weight per symbol. Default 0; negative allows shorts.'),
   sector_cap: z
     .number()
     .gt(0)
@@ -236,7 +234,7 @@ function asToolError(error: unknown): unknown {
 export const optimizePortfolioTool = defineTool({
   name: 'optimize_portfolio',
   title: 'Optimize portfolio weights',
-  description: `Finds portfolio weights for 2 to ${MAX_PORTFOLIO_SYMBOLS} symbols from their stored prices. Estimators by default: daily simple returns of adjusted closes over the last ${DEFAULT_LOOKBACK} returns (three years) ending at end; expected returns = historical mean × 252; covariance = sample covariance (n − 1) × 252. Every symbol needs a price on every day of the window (shorten lookback for young symbols). Default objective max_sharpe, long-only (min_weight 0, max_weight 1), risk_free 0; sector_cap limits each sector's total. Weights are fractions summing to 1; returns and volatility are annual fractions. Use it to size a chosen list; use screen_stocks to find names and plan_rebalance to turn weights into orders. It trades nothing; estimates from history are uncertain.`,
+  description: `Finds portfolio weights for 2 to ${MAX_PORTFOLIO_SYMBOLS} symbols from their stored prices. Estimators by default: daily simple returns of adjusted closes over the last ${DEFAULT_LOOKBACK} returns (three years) ending at end; expected returns = historical mean × 252; covariance = sample covariance (n − 1) × 252. Every symbol needs a price on every day of the window (shorten lookback, or skip_incomplete). Long-only by default. Weights are fractions summing to 1; returns and volatility are annual fractions. Use it to size a chosen list; use screen_stocks to find names and plan_rebalance to turn weights into orders. It trades nothing; estimates from history are uncertain.`,
   input,
   output,
   writes: false,
