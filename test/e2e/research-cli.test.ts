@@ -1,9 +1,46 @@
-/** `countersign backtest` and `optimize` as a user runs them: real processes, sample CSV files, exit codes. */
-import { describe, expect, it } from 'vitest';
-import { runCli, withoutNotices } from '../helpers/cli.js';
+/**
+ * `countersign backtest` and `optimize` as a user runs them: real processes, sample CSV files or
+ * the database (which holds the same sample), exit codes; each run goes through its tool
+ * (run_backtest, optimize_strategy) with channel cli and leaves one audit entry.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importPaths } from '../../store/market-data/import-paths.js';
+import { runCli as runCliIn, withoutNotices } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { SAMPLE_DIR } from '../helpers/fixtures.js';
 
 const data = ['--data', SAMPLE_DIR];
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await importPaths(db.pool, [SAMPLE_DIR]);
+}, 120_000);
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+/** Runs the CLI on this file's database. */
+const runCli = (args: string[]) => runCliIn(args, { DATABASE_URL: db.url });
+
+/** The tool.called entries of `tool` so far, oldest first. */
+async function toolCalls(tool: string) {
+  const { rows } = await db.pool.query<{ channel: string; actor_id: string; outcome: string }>(
+    `SELECT channel, actor_id, after->>'outcome' AS outcome FROM audit_log
+      WHERE action = 'tool.called' AND entity_kind = 'tool' AND entity_id = $1 ORDER BY seq`,
+    [tool],
+  );
+  return rows;
+}
+
+/** The id of the command-line principal `local`. */
+async function localPrincipal(): Promise<string> {
+  const { rows } = await db.pool.query<{ id: string }>(
+    "SELECT id FROM principals WHERE handle = 'local'",
+  );
+  return rows[0]?.id as string;
+}
 
 describe('countersign backtest --data', () => {
   it('prints one JSON object with final_equity, fills, trades, metrics and elapsed_ms', async () => {
@@ -244,4 +281,127 @@ describe('countersign optimize --data', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
   });
+});
+
+describe('countersign backtest and optimize through their tools', () => {
+  const backtestArgs = [
+    'backtest',
+    '--strategy',
+    'sma_cross',
+    '--symbols',
+    'AAPL,KO',
+    '--params',
+    'fast=10,slow=50',
+    '--from',
+    '2005-01-01',
+    '--sizing',
+    'fraction:0.5',
+    '--commission-bps',
+    '3',
+  ];
+
+  it('backtest calls run_backtest once with channel cli, stores the run and prints its id', async () => {
+    const before = await toolCalls('run_backtest');
+    const run = await runCli([...backtestArgs, ...data, '--json']);
+    expect(withoutNotices(run.stderr)).toBe('');
+    expect(run.code).toBe(0);
+    const calls = (await toolCalls('run_backtest')).slice(before.length);
+    expect(calls).toEqual([{ channel: 'cli', actor_id: await localPrincipal(), outcome: 'ok' }]);
+    const out = JSON.parse(run.stdout);
+    expect(out.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(out.final_shares).toEqual(expect.objectContaining({ AAPL: expect.any(Number) }));
+    const { rows } = await db.pool.query(
+      'SELECT symbols, settings, jsonb_array_length(trades) AS trades FROM backtests WHERE id = $1',
+      [out.id],
+    );
+    expect(rows[0]).toMatchObject({
+      symbols: ['AAPL', 'KO'],
+      settings: { bars_from: 'files', sizing: 'fraction:0.5', commission_bps: 3 },
+      trades: out.trades.length,
+    });
+    const text = await runCli([...backtestArgs, ...data]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Stored as +backtest [0-9a-f-]{36}$/m);
+  }, 60_000);
+
+  it('backtest gives the same figures from --data files and from the database', async () => {
+    const [files, database] = await Promise.all([
+      runCli([...backtestArgs, ...data, '--json']),
+      runCli([...backtestArgs, '--json']),
+    ]);
+    expect(database.code).toBe(0);
+    const a = JSON.parse(files.stdout);
+    const b = JSON.parse(database.stdout);
+    expect(b.final_equity).toBe(a.final_equity);
+    expect(b.metrics).toEqual(a.metrics);
+    expect(b.fills).toEqual(a.fills);
+    expect(b.inputs.data).toEqual(a.inputs.data);
+    const { rows } = await db.pool.query(
+      "SELECT settings->>'bars_from' AS bars_from FROM backtests WHERE id = $1",
+      [b.id],
+    );
+    expect(rows[0]?.bars_from).toBe('database');
+  }, 60_000);
+
+  it('optimize calls optimize_strategy once with channel cli; --data and the database give the same rows', async () => {
+    const args = [
+      'optimize',
+      '--strategy',
+      'sma_cross',
+      '--symbols',
+      'AAPL,KO',
+      '--from',
+      '2010-01-01',
+      '--grid',
+      'fast=5:20:5,slow=50:150:50',
+      '--objective',
+      'sharpe,calmar',
+      '--json',
+    ];
+    const before = await toolCalls('optimize_strategy');
+    const files = await runCli([...args, ...data]);
+    expect(withoutNotices(files.stderr)).toBe('');
+    expect(files.code).toBe(0);
+    const calls = (await toolCalls('optimize_strategy')).slice(before.length);
+    expect(calls).toEqual([{ channel: 'cli', actor_id: await localPrincipal(), outcome: 'ok' }]);
+    const database = await runCli(args);
+    expect(database.code).toBe(0);
+    const a = JSON.parse(files.stdout);
+    const b = JSON.parse(database.stdout);
+    expect(a.rows).toHaveLength(24);
+    expect(Object.keys(a.rows[0])).toEqual([
+      'symbol',
+      'fast',
+      'slow',
+      'final_equity',
+      'sharpe',
+      'calmar',
+      'trade_count',
+    ]);
+    expect(b.rows).toEqual(a.rows);
+    expect(b.front).toEqual(a.front);
+    expect(a.front.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('refusals reach the audit log as bad_input', async () => {
+    const before = await toolCalls('run_backtest');
+    const run = await runCli([
+      'backtest',
+      '--strategy',
+      'sma_cross',
+      '--symbols',
+      'AAPL',
+      '--params',
+      'fast=50,slow=20',
+      ...data,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'countersign backtest: sma_cross: fast (50) must be less than slow (20)',
+    );
+    const calls = (await toolCalls('run_backtest')).slice(before.length);
+    expect(calls).toEqual([
+      { channel: 'cli', actor_id: await localPrincipal(), outcome: 'bad_input' },
+    ]);
+  }, 60_000);
 });

@@ -3,14 +3,17 @@
  * worker process doing another process's jobs, a clean stop, and the errors that name what to fix.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../config/logger.js';
 import type { PriceSeries } from '../../core/series/price-series.js';
 import { createQueueRunner, QUEUE_PREFIX } from '../../store/jobs/optimize-queue.js';
 import { optimizeStrategy } from '../../store/jobs/optimize-strategy.js';
 import { encodeSeries } from '../../store/jobs/series-codec.js';
+import { importPaths } from '../../store/market-data/import-paths.js';
 import { loadSeries } from '../../store/market-data/load-series.js';
-import { runCli, startCli, withoutNotices } from '../helpers/cli.js';
+import { runCli as runCliIn, startCli, withoutNotices } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { SAMPLE_DIR } from '../helpers/fixtures.js';
 import { connectTestRedis, deleteRedisKeys, testRedisUrl } from '../helpers/redis.js';
 
@@ -34,12 +37,24 @@ const optimizeArgs = [
   '--json',
 ];
 let series: PriceSeries[];
+/** The database the CLI's tool calls use (optimize runs optimize_strategy through the gate). */
+let db: TestDatabase;
+
+/** Runs the CLI on this file's database, with `env` added. */
+const runCli = (args: string[], env: Record<string, string> = {}) =>
+  runCliIn(args, { DATABASE_URL: db.url, ...env });
 
 beforeAll(async () => {
   series = await loadSeries({ kind: 'files', path: SAMPLE_DIR }, range);
-});
+  db = await createTestDatabase();
+  await importPaths(
+    db.pool,
+    range.symbols.map((symbol) => path.join(SAMPLE_DIR, `${symbol}.csv.gz`)),
+  );
+}, 120_000);
 
 afterAll(async () => {
+  await db?.drop();
   if (!url) return;
   await deleteRedisKeys(url, `${QUEUE_PREFIX}:${queue}:`);
   // The bars this file stored, by their content keys (nothing else's).
