@@ -159,7 +159,7 @@ export function createOllamaAgent(options: OllamaAgentOptions): OllamaAgent {
       }
     } catch (error) {
       status = { state: 'slash_only', detail: failureReason(error, options) };
-      logger.warn({ host: options.host }, `agent: slash commands only (${status.detail})`);
+      logger.info({ host: options.host }, `agent: slash commands only (${status.detail})`);
     }
     return status;
   }

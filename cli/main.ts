@@ -6,6 +6,7 @@ import { STRATEGIES } from '../core/strategies/index.js';
 import { accountsListCommand, accountsSetCommand } from './accounts.js';
 import { auditVerifyCommand } from './audit.js';
 import { backtestCommand } from './backtest.js';
+import { chatCommand } from './chat.js';
 import { reportFailure } from './errors.js';
 import { importCommand } from './import.js';
 import { mcpCommand } from './mcp.js';
@@ -259,6 +260,17 @@ program
     'read,propose,approve',
   )
   .action(mcpCommand);
+
+program
+  .command('chat')
+  .description(
+    'talk to the assistant: plain language (with a local Ollama model) or slash commands (/help); proposals wait for /approve typed here',
+  )
+  .option('--thread <name>', 'the thread to continue (default main); /new starts another')
+  .option('--message <text>', 'answer this one message and exit (for scripts)')
+  .option('--json', 'with --message: print one JSON object')
+  .option('--as <principal>', 'chat as this principal (default local)')
+  .action(chatCommand);
 
 program
   .command('propose')

@@ -252,7 +252,73 @@ function resourcePaths(tools: readonly Tool[]): JsonObject {
   };
 }
 
-/** The OpenAPI 3.1 document for `tools`, the proposal routes and the resource routes. */
+/** The events POST /api/chat streams, each an SSE `event:` name with one JSON object as `data`. */
+const CHAT_EVENTS: Record<string, string> = {
+  text: '{type, text}: a chunk of the answer as it is written; concatenate them.',
+  tool_started: '{type, call_id, tool, args}: a tool call began (through the same gate as MCP).',
+  tool_progress: '{type, call_id, tool, done, total, message?}: long work reports progress.',
+  tool_result:
+    "{type, call_id, tool, ok, output? | error?: {code, message}, ids}: the tool's checked output (as POST /api/tools/:name answers) and the ids it cites (backtest_id, proposal_id…).",
+  proposal:
+    '{type, proposal_id, status, order_hash, order_hash_short, expires_at, lines: [{label, text, kind}], message}: a proposal made in this turn, every line a person deciding is shown (the note last); message says it waits for approval.',
+  error: '{type, code, message}: something the person should read (bad command, refused decision).',
+  done: '{type, thread, conversation_id, mode: slash|agent|fallback, tool_calls, elapsed_ms}: always last.',
+};
+
+function chatPath(): JsonObject {
+  return {
+    post: {
+      operationId: 'chat',
+      summary: 'One conversation turn, answered as Server-Sent Events',
+      description: `Plain language (answered by the local model when one is configured; otherwise the closest slash commands) or a slash command (/help lists them). The answer is a text/event-stream of typed events: ${Object.entries(
+        CHAT_EVENTS,
+      )
+        .map(([name, text]) => `\`${name}\` ${text}`)
+        .join(
+          ' ',
+        )} Threads belong to the token's principal. \`/approve <id>\` typed here decides as the token's principal only when the token holds the 'approve' scope and the principal may approve; the model can never approve. A client that disconnects cancels the running tool; the turn is still stored.`,
+      tags: ['chat'],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['text'],
+              properties: {
+                thread: {
+                  type: 'string',
+                  pattern: '^[A-Za-z0-9._-]{1,64}$',
+                  default: 'main',
+                  description: "The principal's thread to continue (created when new).",
+                },
+                text: {
+                  type: 'string',
+                  minLength: 1,
+                  maxLength: 8000,
+                  description: 'What the person typed: a question or a /command.',
+                },
+              },
+              additionalProperties: false,
+            },
+          },
+        },
+      },
+      responses: {
+        '200': {
+          description: 'A text/event-stream of the events above, ending with `done`.',
+          content: { 'text/event-stream': { schema: { type: 'string' } } },
+        },
+        '400': errorResponse(
+          'Text missing, empty or too long; a bad thread name; a body that is not JSON.',
+        ),
+        ...AUTH_ERRORS,
+      },
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document for `tools`, the proposal, chat and resource routes. */
 export function openApiDocument(tools: readonly Tool[] = TOOLS): JsonObject {
   const paths: JsonObject = {
     '/api/tools': {
@@ -342,6 +408,18 @@ export function openApiDocument(tools: readonly Tool[] = TOOLS): JsonObject {
   };
   paths['/api/proposals/{id}/approve'] = decision('approve');
   paths['/api/proposals/{id}/reject'] = decision('reject');
+  paths['/api/chat'] = chatPath();
+  paths['/api/chat/threads'] = {
+    get: {
+      operationId: 'listChatThreads',
+      summary: "The principal's chat threads on this API, most recent first",
+      tags: ['chat'],
+      responses: {
+        '200': { description: '{ threads: [{ thread, messages, updated_at }] }' },
+        ...AUTH_ERRORS,
+      },
+    },
+  };
   Object.assign(paths, resourcePaths(tools));
   return {
     openapi: '3.1.0',

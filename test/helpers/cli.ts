@@ -33,11 +33,18 @@ export interface CliProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** Starts `countersign ...args` with `env` added to a clean environment. */
-export function startCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
+/**
+ * Starts `countersign ...args` with `env` added to a clean environment; `stdin: 'pipe'` lets the
+ * test type into it (child.stdin), otherwise stdin is closed.
+ */
+export function startCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { stdin?: 'pipe' | 'ignore' } = {},
+): CliProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
