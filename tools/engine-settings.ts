@@ -37,54 +37,60 @@ export function sizingSpec(rule: NonNullable<EngineConfigInput['sizing']>): stri
 }
 
 /**
- * The zod fields of the engine settings; spread them into a tool's input object. The four first
- * are run_backtest's from before; the rest are optional, terse (tools/list is a small model's
- * budget), and checked by the engine, whose messages name the value and the valid range.
+ * The zod fields of the engine settings, to spread into a tool's input object, with their
+ * descriptions or without (a second tool listing the same fields points to the first: tools/list
+ * is a small model's budget). The four first are run_backtest's from before; the rest are
+ * optional and checked by the engine, whose messages name the value and the valid range.
  */
-export const ENGINE_SETTINGS = {
-  cash: z
-    .number()
-    .positive()
-    .max(1e12)
-    .default(100_000)
-    .describe('Starting cash in USD, > 0. Default 100000.'),
-  commission_bps: z
-    .number()
-    .min(0)
-    .max(1000)
-    .default(0)
-    .describe('Commission, basis points of each fill notional. Default 0.'),
-  slippage_bps: z
-    .number()
-    .min(0)
-    .max(1000)
-    .default(0)
-    .describe('Slippage against the trader, basis points. Default 0.'),
-  fill: z
-    .enum(['next_open', 'close'])
-    .default('next_open')
-    .describe('A signal on a close fills at the next open (default) or at that close.'),
-  direction: z.enum(['long_only', 'long_short']).optional().describe('Default long_only.'),
-  sizing: z
-    .string()
-    .refine((text) => SIZING.test(text), {
-      error: 'use all_in, fraction:F (0 < F ≤ 1), notional:USD or volatility:TARGET[:BARS]',
-    })
-    .optional()
-    .describe('all_in (default), fraction:F of equity, notional:USD or volatility:TARGET[:BARS].'),
-  fractional: z.boolean().optional().describe('Fractional shares. Default whole.'),
-  commission_per_share: z.number().optional().describe('USD per share. Default 0.'),
-  commission_min: z.number().optional().describe('Minimum USD per order. Default 0.'),
-  stop_loss: z.number().optional().describe('Exit this fraction below entry, 0–1.'),
-  take_profit: z.number().optional().describe('Exit this fraction above entry, 0–100.'),
-  trailing_stop: z.number().optional().describe('Exit this fraction below the high since entry.'),
-  order_type: z
-    .enum(['market', 'limit', 'stop'])
-    .optional()
-    .describe('Entry orders. Default market.'),
-  order_offset_bps: z.number().optional().describe('limit/stop: bps from the signal close.'),
-  order_valid_bars: z.number().optional().describe('limit/stop: bars working, 1–100. Default 1.'),
-};
+function engineSettings(described: boolean) {
+  const say = <T extends z.ZodType>(schema: T, text: string): T =>
+    described ? schema.describe(text) : schema;
+  return {
+    cash: say(
+      z.number().positive().max(1e12).default(100_000),
+      'Starting cash in USD, > 0. Default 100000.',
+    ),
+    commission_bps: say(
+      z.number().min(0).max(1000).default(0),
+      'Commission, basis points of each fill notional. Default 0.',
+    ),
+    slippage_bps: say(
+      z.number().min(0).max(1000).default(0),
+      'Slippage against the trader, basis points. Default 0.',
+    ),
+    fill: say(
+      z.enum(['next_open', 'close']).default('next_open'),
+      'A signal on a close fills at the next open (default) or at that close.',
+    ),
+    direction: say(z.enum(['long_only', 'long_short']).optional(), 'Default long_only.'),
+    sizing: say(
+      z
+        .string()
+        .refine((text) => SIZING.test(text), {
+          error: 'use all_in, fraction:F (0 < F ≤ 1), notional:USD or volatility:TARGET[:BARS]',
+        })
+        .optional(),
+      'all_in (default), fraction:F of equity, notional:USD or volatility:TARGET[:BARS].',
+    ),
+    fractional: say(z.boolean().optional(), 'Fractional shares. Default whole.'),
+    commission_per_share: say(z.number().optional(), 'USD per share. Default 0.'),
+    commission_min: say(z.number().optional(), 'Minimum USD per order. Default 0.'),
+    stop_loss: say(z.number().optional(), 'Exit this fraction below entry, 0–1.'),
+    take_profit: say(z.number().optional(), 'Exit this fraction above entry, 0–100.'),
+    trailing_stop: say(z.number().optional(), 'Exit this fraction below the high since entry.'),
+    order_type: say(
+      z.enum(['market', 'limit', 'stop']).optional(),
+      'Entry orders. Default market.',
+    ),
+    order_offset_bps: say(z.number().optional(), 'limit/stop: bps from the signal close.'),
+    order_valid_bars: say(z.number().optional(), 'limit/stop: bars working, 1–100. Default 1.'),
+  };
+}
+
+/** The engine settings with their descriptions (run_backtest). */
+export const ENGINE_SETTINGS = engineSettings(true);
+/** The same fields without descriptions, for a tool that says they are run_backtest's. */
+export const ENGINE_SETTINGS_BARE = engineSettings(false);
 
 const settingsObject = z.object(ENGINE_SETTINGS);
 /** The engine settings as a handler receives them (defaults filled in). */

@@ -19,7 +19,7 @@ import {
 import { createThreadRunner } from '../store/jobs/task-runner.js';
 import { FileRejected } from '../store/market-data/bar-file.js';
 import { filesFor, loadSeries, MissingDataError } from '../store/market-data/load-series.js';
-import { ENGINE_SETTINGS, engineConfigOf, heldToBudget } from './engine-settings.js';
+import { ENGINE_SETTINGS_BARE, engineConfigOf, heldToBudget } from './engine-settings.js';
 import { seriesSourceOf } from './series-source.js';
 import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
@@ -93,7 +93,8 @@ const input = z.object({
     .describe(
       'adjusted (default): signals and returns on split- and dividend-adjusted prices, fills at traded prices. raw: traded prices throughout.',
     ),
-  ...ENGINE_SETTINGS,
+  // Listed without descriptions: the tool description points to run_backtest's.
+  ...ENGINE_SETTINGS_BARE,
   detail: z
     .enum(['summary', 'full'])
     .default('summary')
@@ -267,7 +268,7 @@ function checkBudget(
 export const optimizeStrategyTool = defineTool({
   name: 'optimize_strategy',
   title: 'Optimize strategy parameters',
-  description: `Searches a strategy's parameters on stored daily bars, separately for each symbol, and returns the best set per symbol with its score. Defaults: TPE (Bayesian) with 100 trials per symbol, objective sharpe, the strategy's declared ranges, run_backtest's settings. At most ${MAX_BACKTESTS} backtests per call. In-sample only: the best past parameters are not a forecast; use run_backtest on another period to check them. Reports progress; can be cancelled.`,
+  description: `Searches a strategy's parameters on stored daily bars, separately for each symbol, and returns the best set per symbol with its score. Defaults: TPE (Bayesian) with 100 trials per symbol, objective sharpe, the strategy's declared ranges; cash to order_valid_bars are run_backtest's settings, with its defaults. At most ${MAX_BACKTESTS} backtests per call. In-sample only: the best past parameters are not a forecast; use run_backtest on another period to check them. Reports progress; can be cancelled.`,
   input,
   output,
   writes: false,
