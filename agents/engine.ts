@@ -23,6 +23,7 @@ import {
   openConversation,
   recentMessages,
   type StoredMessage,
+  shownHash,
 } from '../store/repos/conversations-repo.js';
 import { createToolContext } from '../tools/context.js';
 import { toolByName } from '../tools/index.js';
@@ -88,7 +89,8 @@ interface TurnState {
   emit: (event: ChatEvent) => void;
   /** Messages this turn adds to the thread. */
   messages: Omit<StoredMessage, 'id' | 'createdAt'>[];
-  history: StoredMessage[];
+  /** The thread's recent messages, read when the model path needs them. */
+  history?: StoredMessage[];
   toolCalls: number;
   /** Paragraphs of the answer, as stored in the thread. */
   text: string[];
@@ -168,13 +170,17 @@ function stream(state: TurnState, text: string): void {
   state.emit({ type: 'text', text });
 }
 
-/** The proposal id the latest proposal event of this thread showed, with the hash it showed. */
-function shownProposal(state: TurnState, id: string): string | undefined {
-  for (const message of [...state.history, ...state.messages].reverse()) {
+/** The hash the latest proposal event of this thread showed for proposal `id`, if one did. */
+async function shownProposal(
+  pool: Pool,
+  state: TurnState,
+  id: string,
+): Promise<string | undefined> {
+  for (const message of [...state.messages].reverse()) {
     const shown = message.data?.proposal as { id?: string; order_hash?: string } | undefined;
     if (shown?.id === id && typeof shown.order_hash === 'string') return shown.order_hash;
   }
-  return undefined;
+  return shownHash(pool, state.conversationId, id);
 }
 
 export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
@@ -317,7 +323,7 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
       return;
     }
     const hashWord = decision === 'approve' ? rest[0] : undefined;
-    const shown = shownProposal(state, id);
+    const shown = await shownProposal(deps.pool, state, id);
     let orderHash = hashWord ?? shown;
     try {
       if (orderHash === undefined) {
@@ -476,7 +482,7 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
     }
     const answered = await deps.agent.run({
       text: state.request.text,
-      history: state.history,
+      history: await recentMessages(deps.pool, state.conversationId, HISTORY_LIMIT),
       signal: state.request.signal,
       emitText: (text) => stream(state, text),
       callTool: (name, args, callId) => runTool(state, name, args, 'agent', callId),
@@ -530,7 +536,6 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
           thread: opened.thread,
           emit: (event) => queue.push(event),
           messages: [],
-          history: await recentMessages(deps.pool, opened.id, HISTORY_LIMIT),
           toolCalls: 0,
           text: [],
           streaming: false,

@@ -52,8 +52,19 @@ const MAX_RESULT_CHARS = 6000;
 
 const tokens = (text: string) => Math.ceil(text.length / CHARS_PER_TOKEN);
 
-/** A registry tool as Ollama's tool definition (JSON Schema of its input). */
+const definitions = new WeakMap<Tool, ReturnType<typeof makeDefinition>>();
+
+/** A registry tool as Ollama's tool definition (JSON Schema of its input), made once per tool. */
 function definition(tool: Tool) {
+  let made = definitions.get(tool);
+  if (!made) {
+    made = makeDefinition(tool);
+    definitions.set(tool, made);
+  }
+  return made;
+}
+
+function makeDefinition(tool: Tool) {
   const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.input, {
     io: 'input',
   }) as Record<string, unknown>;

@@ -8,6 +8,7 @@ import { APP_VERSION } from '../config/app-info.js';
 import { loadConfig } from '../config/env.js';
 import { benchAudit } from './audit.js';
 import { benchBacktest } from './backtest.js';
+import { benchChat } from './chat.js';
 import { benchImport } from './import.js';
 import { benchMcp } from './mcp.js';
 import { benchOrders } from './orders.js';
@@ -24,6 +25,7 @@ const GROUPS = {
   audit: benchAudit,
   mcp: benchMcp,
   prices: benchPrices,
+  chat: benchChat,
 } as const;
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -45,3 +47,4 @@ if (only === undefined || only === 'orders') await benchOrders(config, emit);
 if (only === undefined || only === 'audit') await benchAudit(emit, config);
 if (only === undefined || only === 'mcp') await benchMcp(config, emit);
 if (only === undefined || only === 'prices') await benchPrices(config, emit);
+if (only === undefined || only === 'chat') await benchChat(config, emit);

@@ -21,59 +21,60 @@ export interface ConversationRef {
   thread: string;
 }
 
-/** The conversation of `thread` for the principal on the surface, created when new. */
+/**
+ * The conversation of `thread` for the principal on the surface, created when new: one round
+ * trip, and a read (no row written) when it exists.
+ */
 export async function openConversation(
   pool: Pool,
   key: { principalId: string; channel: ConversationChannel; thread: string },
 ): Promise<ConversationRef> {
   const ref = `${key.principalId}/${key.thread}`;
   const { rows } = await pool.query<{ id: string }>(
-    `INSERT INTO conversations (principal_id, channel, external_ref, thread, title)
-     VALUES ($1, $2, $3, $4, $4)
-     ON CONFLICT (channel, external_ref) DO UPDATE SET updated_at = now()
-     RETURNING id`,
+    `WITH found AS (
+       SELECT id FROM conversations WHERE channel = $2 AND external_ref = $3
+     ), made AS (
+       INSERT INTO conversations (principal_id, channel, external_ref, thread, title)
+       SELECT $1, $2, $3, $4, $4 WHERE NOT EXISTS (SELECT 1 FROM found)
+       ON CONFLICT (channel, external_ref) DO UPDATE SET updated_at = now()
+       RETURNING id
+     )
+     SELECT id FROM found UNION ALL SELECT id FROM made LIMIT 1`,
     [key.principalId, key.channel, ref, key.thread],
   );
   return { id: (rows[0] as { id: string }).id, thread: key.thread };
 }
 
-/** Appends messages to a conversation in one transaction (a turn is written whole or not at all). */
+/**
+ * Appends messages to a conversation in one statement (so a turn is written whole or not at
+ * all) and marks the conversation as updated.
+ */
 export async function appendMessages(
   pool: Pool,
   conversationId: string,
   messages: Omit<StoredMessage, 'id' | 'createdAt'>[],
 ): Promise<void> {
   if (messages.length === 0) return;
-  const values: unknown[] = [];
-  const rows = messages.map((message, k) => {
+  const values: unknown[] = [conversationId];
+  const rows = messages.map((message) => {
+    const at = values.length;
     values.push(
-      conversationId,
       message.role,
       message.content,
       message.toolName,
       message.toolCallId,
       message.data === null ? null : JSON.stringify(message.data),
     );
-    const at = k * 6;
-    return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}::jsonb)`;
+    return `($1::uuid, $${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}::jsonb)`;
   });
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(
-      `INSERT INTO messages (conversation_id, role, content, tool_name, tool_call_id, data) VALUES ${rows.join(', ')}`,
-      values,
-    );
-    await client.query('UPDATE conversations SET updated_at = now() WHERE id = $1', [
-      conversationId,
-    ]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  await pool.query(
+    `WITH added AS (
+       INSERT INTO messages (conversation_id, role, content, tool_name, tool_call_id, data)
+       VALUES ${rows.join(', ')} RETURNING 1
+     )
+     UPDATE conversations SET updated_at = now() WHERE id = $1 AND (SELECT count(*) FROM added) > 0`,
+    values,
+  );
 }
 
 /** The last `limit` messages of a conversation, oldest first. */
@@ -126,4 +127,19 @@ export async function listThreads(
     updatedAt: row.updated_at,
     messages: Number(row.messages),
   }));
+}
+
+/** The order hash a proposal event of the conversation last showed for `proposalId`, if any. */
+export async function shownHash(
+  pool: Pool,
+  conversationId: string,
+  proposalId: string,
+): Promise<string | undefined> {
+  const { rows } = await pool.query<{ hash: string }>(
+    `SELECT data->'proposal'->>'order_hash' AS hash FROM messages
+      WHERE conversation_id = $1 AND data->'proposal'->>'id' = $2 AND data->'proposal' ? 'order_hash'
+      ORDER BY id DESC LIMIT 1`,
+    [conversationId, proposalId],
+  );
+  return rows[0]?.hash ?? undefined;
 }
