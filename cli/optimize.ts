@@ -181,13 +181,6 @@ export async function optimizeCommand(options: OptimizeOptions): Promise<void> {
       ? await createQueueRunner({ ...queueOptions, localThreads: threads })
       : createThreadRunner(threads);
     setMaxListeners(0, abort.signal); // tinypool adds one abort listener per task in flight
-    if (options.local) {
-      // --local runs on this machine only: the tool call's runtime (cli/run-tool.ts) must not
-      // reach for REDIS_URL's event bus either (an optimization publishes nothing), so a Redis
-      // that is down or far away does not stop a local run.
-      // biome-ignore lint/style/noProcessEnv: this process ignores REDIS_URL from here on, as --local promises
-      delete process.env.REDIS_URL;
-    }
     const report = (await callTool(
       optimizeStrategyTool,
       {

@@ -56,6 +56,7 @@ async function confirmed(decision: 'approve' | 'reject', options: DecideOptions)
 /** Runs `work` with the orders service over the configured database (and Redis for events, if set). */
 export async function withOrders<T>(
   work: (runtime: ReturnType<typeof createOrdersRuntime>, pool: Pool) => Promise<T>,
+  options: { sharedState?: boolean } = {},
 ): Promise<T> {
   const config = loadConfig();
   const logger = createLogger({
@@ -69,7 +70,10 @@ export async function withOrders<T>(
     poolSize: 4,
     applicationName: 'countersign-cli',
   });
-  const kv = await createKv({ redisUrl: config.redisUrl, logger }).catch(async (error) => {
+  // sharedState false: an in-process bus (a read-only tool call publishes nothing), so a Redis
+  // that is down or far away does not stop it.
+  const redisUrl = options.sharedState === false ? undefined : config.redisUrl;
+  const kv = await createKv({ redisUrl, logger }).catch(async (error) => {
     await database.close();
     throw error;
   });

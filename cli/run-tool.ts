@@ -57,23 +57,27 @@ export async function callTool(
   args: Record<string, unknown>,
   call: CliToolCall = {},
 ): Promise<Record<string, unknown>> {
-  const result = await withOrders(async ({ orders }, pool) => {
-    const handle = call.as ?? 'local';
-    const principalId = await cliPrincipal(pool, handle);
-    return invokeTool(
-      tool,
-      args,
-      createToolContext({
-        principal: { id: principalId, handle, scopes: ['read'], credential: { kind: 'local' } },
-        pool,
-        orders,
-        channel: 'cli',
-        ...(call.data !== undefined ? { seriesFiles: call.data } : {}),
-        ...(call.progress ? { progress: progressPrinter(call.progress.command) } : {}),
-        ...(call.taskRunner ? { taskRunner: call.taskRunner } : {}),
-      }),
-    );
-  });
+  const result = await withOrders(
+    async ({ orders }, pool) => {
+      const handle = call.as ?? 'local';
+      const principalId = await cliPrincipal(pool, handle);
+      return invokeTool(
+        tool,
+        args,
+        createToolContext({
+          principal: { id: principalId, handle, scopes: ['read'], credential: { kind: 'local' } },
+          pool,
+          orders,
+          channel: 'cli',
+          ...(call.data !== undefined ? { seriesFiles: call.data } : {}),
+          ...(call.progress ? { progress: progressPrinter(call.progress.command) } : {}),
+          ...(call.taskRunner ? { taskRunner: call.taskRunner } : {}),
+        }),
+      );
+      // Research tools propose nothing and publish nothing: no Redis needed for the call itself.
+    },
+    { sharedState: tool.writes },
+  );
   if (!result.ok) throw new ToolRefusal(result.code, result.message);
   return result.output;
 }
