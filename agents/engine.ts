@@ -84,7 +84,9 @@ export interface ChatEngine {
 /** What one turn records and counts while it runs. */
 interface TurnState {
   request: TurnRequest;
-  conversationId: string;
+  /** The thread's conversation, opened while the turn's first work runs (await conversationOf). */
+  opening: Promise<{ id: string; thread: string }>;
+  conversationId?: string;
   thread: string;
   emit: (event: ChatEvent) => void;
   /** Messages this turn adds to the thread. */
@@ -153,6 +155,12 @@ async function agentWriteRefusal(
     : null;
 }
 
+/** The id of the turn's (current) conversation. */
+async function conversationOf(state: TurnState): Promise<string> {
+  if (state.conversationId === undefined) state.conversationId = (await state.opening).id;
+  return state.conversationId;
+}
+
 let callCounter = 0;
 const nextCallId = () => `call_${Date.now().toString(36)}_${(callCounter++).toString(36)}`;
 
@@ -180,7 +188,7 @@ async function shownProposal(
     const shown = message.data?.proposal as { id?: string; order_hash?: string } | undefined;
     if (shown?.id === id && typeof shown.order_hash === 'string') return shown.order_hash;
   }
-  return shownHash(pool, state.conversationId, id);
+  return shownHash(pool, await conversationOf(state), id);
 }
 
 export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
@@ -346,7 +354,7 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
         evidence: {
           via: 'chat',
           surface: surface.channel,
-          conversation_id: state.conversationId,
+          conversation_id: await conversationOf(state),
           thread: state.thread,
           typed: state.request.text.slice(0, 200),
           credential: surface.approval.credential,
@@ -433,6 +441,7 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
           thread: name,
         });
         state.thread = opened.thread;
+        state.opening = Promise.resolve(opened);
         state.conversationId = opened.id;
         say(state, `New thread "${name}". Continue it later with --thread ${name}.`);
       } else await decide(state, command, words);
@@ -482,7 +491,7 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
     }
     const answered = await deps.agent.run({
       text: state.request.text,
-      history: await recentMessages(deps.pool, state.conversationId, HISTORY_LIMIT),
+      history: await recentMessages(deps.pool, await conversationOf(state), HISTORY_LIMIT),
       signal: state.request.signal,
       emitText: (text) => stream(state, text),
       callTool: (name, args, callId) => runTool(state, name, args, 'agent', callId),
@@ -525,15 +534,17 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
           });
           return;
         }
-        const opened = await openConversation(deps.pool, {
+        // Opened while the command runs: a slash command needs it only when the turn is stored.
+        const opening = openConversation(deps.pool, {
           principalId: request.principal.id,
           channel: request.surface.channel,
           thread: request.thread,
         });
+        opening.catch(() => undefined);
         const state: TurnState = {
           request,
-          conversationId: opened.id,
-          thread: opened.thread,
+          opening,
+          thread: request.thread,
           emit: (event) => queue.push(event),
           messages: [],
           toolCalls: 0,
@@ -547,7 +558,7 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
           toolCallId: null,
           data: null,
         };
-        const firstConversation = opened.id;
+
         let mode: 'slash' | 'agent' | 'fallback' = 'slash';
         try {
           mode = await turn(state);
@@ -568,7 +579,7 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
             data: { mode },
           };
           try {
-            await appendMessages(deps.pool, firstConversation, [
+            await appendMessages(deps.pool, (await opening).id, [
               userMessage,
               ...state.messages,
               assistant,
@@ -585,7 +596,7 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
         queue.push({
           type: 'done',
           thread: state.thread,
-          conversation_id: state.conversationId,
+          conversation_id: await conversationOf(state).catch(() => ''),
           mode,
           tool_calls: state.toolCalls,
           elapsed_ms: performance.now() - started,
