@@ -37,6 +37,78 @@ function quoteModel(request: ChatRequest) {
     : { tool_calls: [{ name: 'get_quote', arguments: { symbol: 'AAPL' } }] };
 }
 
+/** One tool round trip (model → get_quote → model) through createAgent and through a plain loop. */
+async function loopVersusCreateAgent(host: string) {
+  const { createAgent, createMiddleware, tool } = await import('langchain');
+  const { ChatOllama } = await import('@langchain/ollama');
+  const { AIMessage, HumanMessage, SystemMessage, ToolMessage } = await import(
+    '@langchain/core/messages'
+  );
+  const chat = new ChatOllama({ baseUrl: host, model: 'qwen3:8b', temperature: 0, think: false });
+  const parameters = {
+    type: 'object',
+    properties: { symbol: { type: 'string' } },
+    required: ['symbol'],
+  };
+  const definition = {
+    type: 'function' as const,
+    function: { name: 'get_quote', description: 'quote', parameters },
+  };
+  const quote = tool(async () => '{"price":1}', {
+    name: 'get_quote',
+    description: 'quote',
+    schema: parameters as never,
+  });
+  const agentLaps: number[] = [];
+  const loopLaps: number[] = [];
+  for (let k = 0; k < 120; k++) {
+    const a = performance.now();
+    const answer = createMiddleware({
+      name: 'answer',
+      wrapToolCall: async (request) =>
+        new ToolMessage({
+          tool_call_id: request.toolCall.id ?? 'call',
+          name: request.toolCall.name,
+          content: '{"price":1}',
+        }),
+    });
+    const agent = createAgent({
+      model: chat,
+      tools: [quote],
+      systemPrompt: 'system',
+      middleware: [answer],
+    });
+    for await (const _ of await agent.stream(
+      { messages: [{ role: 'user', content: 'quote AAPL' }] },
+      { streamMode: ['messages', 'updates'] },
+    )) {
+      // drained
+    }
+    if (k >= 20) agentLaps.push(performance.now() - a);
+    const b = performance.now();
+    const model = chat.bindTools([definition]);
+    const messages: InstanceType<
+      typeof SystemMessage | typeof HumanMessage | typeof AIMessage | typeof ToolMessage
+    >[] = [new SystemMessage('system'), new HumanMessage('quote AAPL')];
+    for (let round = 0; round < 3; round++) {
+      let all: Awaited<ReturnType<typeof model.invoke>> | undefined;
+      for await (const chunk of await model.stream(messages)) all = all ? all.concat(chunk) : chunk;
+      if (!all?.tool_calls?.length) break;
+      messages.push(new AIMessage({ content: '', tool_calls: all.tool_calls }));
+      for (const call of all.tool_calls)
+        messages.push(
+          new ToolMessage({
+            tool_call_id: call.id ?? 'call',
+            name: call.name,
+            content: '{"price":1}',
+          }),
+        );
+    }
+    if (k >= 20) loopLaps.push(performance.now() - b);
+  }
+  return { create_agent: summary(agentLaps), own_loop: summary(loopLaps) };
+}
+
 export async function benchChat(config: Config, emit: (line: object) => void): Promise<void> {
   const database = await freshDatabase(config);
   const fake = await startFakeOllama([quoteModel]);
@@ -151,6 +223,9 @@ export async function benchChat(config: Config, emit: (line: object) => void): P
       first_100_p95_ms: summary(long.slice(0, 100)).p95_ms,
       last_100_p95_ms: summary(long.slice(-100)).p95_ms,
     });
+    // 4. Why the engine runs its own loop over ChatOllama rather than langchain's createAgent:
+    // the same one-tool round trip against the same stand-in, no database, both ways.
+    emit({ bench: 'chat_loop_vs_create_agent', ...(await loopVersusCreateAgent(fake.url)) });
     await orders.close();
     await kv.close();
   } finally {
