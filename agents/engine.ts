@@ -155,6 +155,32 @@ async function agentWriteRefusal(
     : null;
 }
 
+/** Words by which an answer claims an order went out. */
+const CLAIMS = /\b(placed|filled|executed|approved|submitted|sent to the broker)\b/i;
+
+/**
+ * The model's answer may not say an order was placed, filled or approved unless a result of this
+ * turn says so. When it does anyway, the engine adds what is true, from the stored records: the
+ * proposals of this turn still pending, and that nothing was sent.
+ */
+function claimCorrection(state: TurnState): string | undefined {
+  const answer = state.text.join('\n');
+  if (!CLAIMS.test(answer)) return undefined;
+  const decided = state.messages.some(
+    (m) => m.data?.decision === 'approve' || m.data?.outcome === 'submitted',
+  );
+  if (decided) return undefined;
+  const pending = state.messages
+    .map((m) => m.data?.proposal as { id?: string; status?: string } | undefined)
+    .filter(
+      (p): p is { id: string; status: string } =>
+        typeof p?.id === 'string' && p.status === 'pending',
+    );
+  return pending.length > 0
+    ? `(Correction from Countersign: nothing has been placed, filled or approved. ${pending.map((p) => `Proposal ${p.id}`).join(', ')} waits for your approval: /approve ${pending[0]?.id}.)`
+    : '(Correction from Countersign: no order was placed, filled or approved in this conversation turn.)';
+}
+
 /** The id of the turn's (current) conversation. */
 async function conversationOf(state: TurnState): Promise<string> {
   if (state.conversationId === undefined) state.conversationId = (await state.opening).id;
@@ -501,6 +527,8 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
       say(state, fallbackAnswer(state.request.text, answered.reason));
       return 'fallback';
     }
+    const correction = claimCorrection(state);
+    if (correction) say(state, `\n${correction}`);
     return 'agent';
   }
 
