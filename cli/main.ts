@@ -7,6 +7,7 @@ import { chatCommand } from './chat.js';
 import { reportFailure } from './errors.js';
 import { importCommand } from './import.js';
 import { mcpCommand } from './mcp.js';
+import { collectTag, notesAddCommand } from './notes.js';
 import { collectRole, principalAddCommand } from './principal.js';
 import { decideCommand, proposalsCommand } from './proposals.js';
 import { proposeCommand } from './propose.js';
@@ -95,6 +96,21 @@ program
   .option('--as <principal>', 'propose as this principal (default local)')
   .option('--json', 'print the tool result as one JSON object')
   .action(proposeCommand);
+
+const notes = program.command('notes').description("the trader's journal: notes retrieval cites");
+notes
+  .command('add')
+  .description(
+    'add a journal note about a symbol, a proposal or an order (the add_note tool; it trades nothing)',
+  )
+  .argument('<text>', 'the note, in quotes')
+  .option('--symbol <ticker>', 'the symbol it is about')
+  .option('--proposal <id>', 'the proposal it is about')
+  .option('--order <id>', 'the order it is about')
+  .option('--tag <tag>', 'a tag (repeat for more)', collectTag)
+  .option('--as <principal>', 'write as this principal (default local)')
+  .option('--json', 'print the tool result as one JSON object')
+  .action(notesAddCommand);
 
 const principal = program
   .command('principal')

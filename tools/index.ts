@@ -1,4 +1,5 @@
 /** The tool registry: every platform action once, in the order clients list them. */
+import { addNote } from './add-note.js';
 import { cancelOrder } from './cancel-order.js';
 import { createAlert } from './create-alert.js';
 import { explainTrade } from './explain-trade.js';
@@ -33,6 +34,7 @@ export const TOOLS: readonly Tool[] = [
   proposeRebalance,
   cancelOrder,
   createAlert,
+  addNote,
 ] as unknown as readonly Tool[];
 
 /** A tool by name, or undefined. */
