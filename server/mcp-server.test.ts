@@ -63,7 +63,11 @@ describe('MCP server', () => {
       const defined = TOOLS.find((one) => one.name === tool.name);
       expect(tool.inputSchema.type).toBe('object');
       // run_backtest proposes nothing (writes: false) but stores each run: not read-only to MCP.
-      expect(tool.annotations?.readOnlyHint).toBe(!defined?.writes && tool.name !== 'run_backtest');
+      // run_backtest and add_note propose nothing (writes: false) but store a record: not
+      // read-only to MCP.
+      expect(tool.annotations?.readOnlyHint).toBe(
+        !defined?.writes && !['run_backtest', 'add_note'].includes(tool.name),
+      );
       expect(tool.description?.length).toBeGreaterThan(40);
     }
     expect(client.getInstructions()).toBe(SERVER_INSTRUCTIONS);
@@ -157,6 +161,7 @@ describe('MCP server', () => {
       rationale: 'every tool',
     });
     await run('explain_trade', { proposal_id: order.id });
+    await run('add_note', { text: 'every tool', proposal_id: order.id });
     await run('list_orders', {});
     // A working order to cancel: a person approves one on the command line.
     t.broker.mode = 'accept';
