@@ -48,7 +48,50 @@ export interface FakeOllama {
   script(steps: ScriptStep[]): void;
   /** Models /api/tags lists (default qwen3:8b). */
   models: string[];
+  /** How /api/embed answers (may be changed between requests). */
+  embed: EmbedSettings;
+  /** Every /api/embed request, in order. */
+  embeds: EmbedRequest[];
   close(): Promise<void>;
+}
+
+/** The /api/embed stand-in's behaviour. */
+export interface EmbedSettings {
+  /** Length of every vector (default 768, nomic-embed-text's). */
+  dimensions: number;
+  /** Embedding models that are "pulled"; any other answers 404 as Ollama does (default nomic-embed-text). */
+  models: string[];
+  /** Inputs longer than this many characters are refused when `truncate` is false (default 8192). */
+  contextChars: number;
+  delayMs?: number;
+  /** Answers this status with an error body instead. */
+  status?: number;
+}
+
+export interface EmbedRequest {
+  model: string;
+  input: string | string[];
+  truncate?: boolean;
+  dimensions?: number;
+}
+
+/**
+ * The stand-in's vector for a text: deterministic (a seeded xorshift over the text's FNV hash),
+ * L2-normalised like Ollama's /api/embed, so the same text always gives the same vector.
+ */
+export function fakeEmbedding(text: string, dimensions: number): number[] {
+  let seed = 0x811c9dc5;
+  for (let k = 0; k < text.length; k++) seed = Math.imul(seed ^ text.charCodeAt(k), 0x01000193);
+  let state = seed >>> 0 || 1;
+  const vector: number[] = [];
+  for (let k = 0; k < dimensions; k++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    vector.push((state >>> 0) / 0xffffffff - 0.5);
+  }
+  const norm = Math.sqrt(vector.reduce((sum, value) => sum + value * value, 0)) || 1;
+  return vector.map((value) => value / norm);
 }
 
 function body(request: http.IncomingMessage): Promise<string> {
@@ -68,7 +111,11 @@ export async function startFakeOllama(initial: ScriptStep[] = []): Promise<FakeO
   const chats: ChatRequest[] = [];
   const paths: string[] = [];
   const sockets = new Set<net.Socket>();
-  const fake: Partial<FakeOllama> = { models: ['qwen3:8b'] };
+  const fake: Partial<FakeOllama> = {
+    models: ['qwen3:8b'],
+    embed: { dimensions: 768, models: ['nomic-embed-text'], contextChars: 8192 },
+    embeds: [],
+  };
 
   const server = http.createServer(async (request, response) => {
     paths.push(`${request.method} ${request.url}`);
@@ -93,9 +140,25 @@ export async function startFakeOllama(initial: ScriptStep[] = []): Promise<FakeO
       if (request.url === '/api/show')
         return send(200, { model_info: {}, capabilities: ['completion', 'tools'] });
       if (request.url === '/api/embed') {
-        const input = JSON.parse(text).input as string | string[];
-        const list = Array.isArray(input) ? input : [input];
-        return send(200, { model: 'x', embeddings: list.map((one) => [one.length % 7, 1, 0]) });
+        const embed = fake.embed as EmbedSettings;
+        const asked = JSON.parse(text) as EmbedRequest;
+        (fake.embeds as EmbedRequest[]).push(asked);
+        if (embed.delayMs) await sleep(embed.delayMs);
+        if (embed.status) return send(embed.status, { error: `scripted failure ${embed.status}` });
+        // Real Ollama answers 404 with this text for a model that is not pulled.
+        const tag = (name: string) => (name.includes(':') ? name : `${name}:latest`);
+        if (!embed.models.some((name) => tag(name) === tag(asked.model)))
+          return send(404, { error: `model "${asked.model}" not found, try pulling it first` });
+        const list = Array.isArray(asked.input) ? asked.input : [asked.input];
+        if (asked.truncate === false && list.some((one) => one.length > embed.contextChars))
+          return send(400, { error: 'the input length exceeds the context length' });
+        return send(200, {
+          model: asked.model,
+          embeddings: list.map((one) => fakeEmbedding(one, embed.dimensions)),
+          total_duration: 1_000_000,
+          load_duration: 0,
+          prompt_eval_count: list.reduce((sum, one) => sum + Math.ceil(one.length / 4), 0),
+        });
       }
       if (request.url !== '/api/chat') return send(404, { error: `no route ${request.url}` });
       const chat = JSON.parse(text) as ChatRequest;
