@@ -6,6 +6,7 @@ import { auditVerifyCommand } from './audit.js';
 import { chatCommand } from './chat.js';
 import { reportFailure } from './errors.js';
 import { importCommand } from './import.js';
+import { importTradesCommand, usageExit } from './import-trades.js';
 import { mcpCommand } from './mcp.js';
 import { collectTag, notesAddCommand } from './notes.js';
 import { collectRole, principalAddCommand } from './principal.js';
@@ -48,6 +49,20 @@ program
   .option('-c, --concurrency <n>', 'files imported at the same time', positiveInteger, 2)
   .option('--json', 'print the summary as one JSON object')
   .action(importCommand);
+
+program
+  .command('import-trades')
+  .description(
+    'import past trades from another platform (CSV: date, symbol, side, quantity, price; fees, strategy, note, id optional); a file with any bad row is refused whole, importing it again changes nothing',
+  )
+  .argument(
+    '<files...>',
+    'trades CSV files (plain or .gz); broker headers such as Trade Date, Ticker, Action or Buy/Sell, Qty and Commission are understood',
+  )
+  .option('--account <id>', 'the account the trades belong to', 'paper')
+  .option('--json', 'print the summary as one JSON object')
+  .exitOverride(usageExit)
+  .action(importTradesCommand);
 
 addResearchCommands(program);
 
