@@ -46,6 +46,8 @@ export interface ToolContextInput {
   confirm?: ToolContext['confirm'];
   /** Research tools read bars from these files instead of the database (the CLI's --data). */
   seriesFiles?: string;
+  /** The process's retrieval (rag/), when it has one. */
+  retrieval?: ToolContext['retrieval'];
   /** Where optimizations run their backtests (the CLI's threads or queue); the transport closes it. */
   taskRunner?: TaskRunner;
 }
@@ -65,6 +67,7 @@ export function createToolContext(input: ToolContextInput): ToolContext {
     ...(input.limiter ? { limiter: input.limiter } : {}),
     ...(input.confirm ? { confirm: input.confirm } : {}),
     ...(input.seriesFiles !== undefined ? { seriesFiles: input.seriesFiles } : {}),
+    ...(input.retrieval ? { retrieval: input.retrieval } : {}),
     ...(input.taskRunner ? { taskRunner: input.taskRunner } : {}),
   };
 }

@@ -14,6 +14,7 @@ import { proposeOrder } from './propose-order.js';
 import { proposeRebalance } from './propose-rebalance.js';
 import { runBacktestTool } from './run-backtest.js';
 import { screenStocksTool } from './screen-stocks.js';
+import { searchTradeHistory } from './search-trade-history.js';
 import type { Tool } from './tool.js';
 import { tradeStats } from './trade-stats.js';
 
@@ -30,6 +31,7 @@ export const TOOLS: readonly Tool[] = [
   planRebalanceTool,
   explainTrade,
   tradeStats,
+  searchTradeHistory,
   proposeOrder,
   proposeRebalance,
   cancelOrder,

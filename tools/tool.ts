@@ -9,6 +9,7 @@ import type { ApiScope } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
 import type { Orders } from '../orders/service.js';
 import type { DecisionCredential, ProposerKind } from '../orders/types.js';
+import type { Retrieval } from '../rag/retrieval.js';
 import type { Pool } from '../store/db/pool.js';
 import type { TaskRunner } from '../store/jobs/task-runner.js';
 import type { RateLimiter } from '../store/kv/rate-limiter.js';
@@ -63,6 +64,11 @@ export interface ToolContext {
    * tools/series-source.ts.
    */
   seriesFiles?: string;
+  /**
+   * Retrieval over the trade history (rag/): the server's, with its vector store; absent, the
+   * tools that search use keyword search over PostgreSQL and say so.
+   */
+  retrieval?: Retrieval;
   /**
    * Where optimize_strategy runs its backtests: worker threads or a shared Redis queue the
    * transport chose and sized (the CLI's --workers, --queue, --local); absent, one in-process

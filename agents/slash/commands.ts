@@ -19,6 +19,8 @@ export interface ToolCommand {
   preset?: Readonly<Record<string, unknown>>;
   /** Required text fields the command fills when the person leaves them out (e.g. a rationale). */
   filled?: readonly string[];
+  /** A text field that takes every positional word, joined: `/ask why did we sell NVDA?`. */
+  rest?: string;
   /** A field whose id may name another kind of record: tried with `alternate` when not found. */
   alternate?: { field: string; with: string };
   summary: string;
@@ -55,6 +57,21 @@ const ALIASES: readonly Alias[] = [
     summary: 'Everything stored about one proposal or order: /explain <proposal or order id>.',
   },
   { name: 'stats', tool: 'trade_stats', positional: ['account'] },
+  {
+    name: 'ask',
+    tool: 'search_trade_history',
+    positional: ['question'],
+    rest: 'question',
+    summary:
+      'Search your own history (proposals, orders, notes, imported trades, backtests): /ask why did we sell NVDA?',
+  },
+  {
+    name: 'note',
+    tool: 'add_note',
+    positional: ['text'],
+    rest: 'text',
+    summary: 'Add a journal note (it trades nothing): /note symbol=NVDA sold into earnings.',
+  },
   {
     name: 'buy',
     tool: 'propose_order',

@@ -52,7 +52,11 @@ export function tokenize(text: string): string[] {
     } else if (quote !== null) {
       if (c === quote) quote = null;
       else current += c;
-    } else if (c === '"' || c === "'" || c === '“' || c === '”') {
+    } else if (
+      (c === '"' || c === "'" || c === '“' || c === '”') &&
+      // An apostrophe inside a word (didn't, O'Neil) is a letter, not a quote.
+      (k === 0 || /[\s=]/.test(text[k - 1] as string))
+    ) {
       quote = c === '“' || c === '”' ? '"' : c;
       started = true;
     } else if (/\s/.test(c)) {
@@ -223,6 +227,13 @@ export function toolArguments(command: ToolCommand, tokens: string[]): Record<st
     const flag = fieldFor(fields, token);
     if (flag?.kind === 'boolean' && !open.slice(next).includes(flag.name)) {
       set(flag, true, token);
+      continue;
+    }
+    if (command.rest !== undefined) {
+      // Every positional word belongs to the one text field.
+      const field = fields.find((f) => f.name === command.rest) as Field;
+      const before = args[field.name];
+      args[field.name] = typeof before === 'string' ? `${before} ${token}` : token;
       continue;
     }
     const name = open[next];
