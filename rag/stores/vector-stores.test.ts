@@ -1,0 +1,104 @@
+/**
+ * The vector-store contract against the memory store and against a real Chroma server that this
+ * file starts (the package's own `chroma run`, through startChromaServer), plus what only Chroma has.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../config/logger.js';
+import { freePort } from '../../test/helpers/cli.js';
+import { tempFolder } from '../../test/helpers/fixtures.js';
+import type { Chunk } from '../ports.js';
+import { type ChromaServer, startChromaServer } from './chroma-server.js';
+import { ChromaUnavailableError, chromaWhere, createChromaStore } from './chroma-store.js';
+import { createMemoryStore } from './memory-store.js';
+import { normaliseFilter } from './store-input.js';
+import { vectorStoreContract } from './vector-store-contract.js';
+
+let server: ChromaServer;
+let cleanup: () => Promise<void> = async () => {};
+let collections = 0;
+
+beforeAll(async () => {
+  const folder = await tempFolder();
+  cleanup = folder.cleanup;
+  server = await startChromaServer({ dataDir: folder.dir, logger: silentLogger() });
+});
+afterAll(async () => {
+  await server?.stop();
+  await cleanup();
+});
+
+vectorStoreContract('memory', async () => createMemoryStore());
+vectorStoreContract('chroma', async () =>
+  createChromaStore({ url: server.url, collection: `contract_${process.pid}_${collections++}` }),
+);
+
+const note = (id: string, text = `note ${id}`): Chunk => ({
+  id,
+  text,
+  metadata: { kind: 'note', cites: '{}', embedder: 'test-v1', symbol: 'NVDA', date: '2024-05-01' },
+});
+
+describe('chroma store', () => {
+  it('keeps its rows in the collection across store instances (the server holds them)', async () => {
+    const name = `reopen_${process.pid}`;
+    const first = await createChromaStore({ url: server.url, collection: name });
+    await first.upsert(
+      [note('a'), note('b')],
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    );
+    await first.close();
+    const second = await createChromaStore({ url: server.url, collection: name });
+    expect(await second.count()).toBe(2);
+    const [hit] = await second.query([1, 0], 1);
+    // The yyyymmdd numbers kept for date filters are Chroma's business, not the chunk's.
+    expect(hit?.chunk).toEqual(note('a'));
+    await second.clear();
+    await second.close();
+  });
+
+  it('writes more than Chroma’s batch limit in one upsert', async () => {
+    const store = await createChromaStore({ url: server.url, collection: `big_${process.pid}` });
+    const chunks = Array.from({ length: 6000 }, (_, k) => note(`n${k}`));
+    const vectors = chunks.map((_, k) => [Math.cos(k), Math.sin(k), 1]);
+    await store.upsert(chunks, vectors);
+    expect(await store.count()).toBe(6000);
+    await store.upsert(chunks, vectors);
+    expect(await store.count()).toBe(6000);
+    await store.delete(chunks.slice(0, 2500).map((one) => one.id));
+    expect(await store.count()).toBe(3500);
+    await store.clear();
+  });
+
+  it('builds Chroma where clauses: none, one clause bare, several under $and, dates as numbers', () => {
+    expect(chromaWhere(normaliseFilter({}))).toBeUndefined();
+    expect(chromaWhere(normaliseFilter({ symbol: 'JPM' }))).toEqual({ symbol: { $eq: 'JPM' } });
+    expect(
+      chromaWhere(
+        normaliseFilter({ kinds: ['note', 'fill'], start: '2024-01-01', end: '2024-12-31' }),
+      ),
+    ).toEqual({
+      $and: [
+        { kind: { $in: ['note', 'fill'] } },
+        { date_to_n: { $gte: 20240101 } },
+        { date_from_n: { $lte: 20241231 } },
+      ],
+    });
+  });
+
+  it('says Chroma is unavailable, naming the URL, when nothing answers there', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const error = await createChromaStore({ url }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChromaUnavailableError);
+    expect((error as Error).message).toContain(url);
+  });
+
+  it('refuses a bad URL or collection name, naming it', async () => {
+    await expect(createChromaStore({ url: 'localhost:8000' })).rejects.toThrow(/localhost:8000/);
+    await expect(createChromaStore({ url: server.url, collection: 'x' })).rejects.toThrow(
+      /"x": use 3–512 characters/,
+    );
+  });
+});
