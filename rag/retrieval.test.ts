@@ -117,6 +117,38 @@ describe('retrieval', () => {
     expect(result.passages[0]?.text).toMatch(/bottling franchise/);
   });
 
+  it('keeps passages a failing vector store refused, and sends them once it answers', async () => {
+    let down = true;
+    const flaky = createMemoryStore({ name: 'flaky' });
+    const gate: VectorStore = {
+      ...flaky,
+      name: 'flaky',
+      upsert: (chunks, vectors) =>
+        down ? Promise.reject(new Error('chroma is restarting')) : flaky.upsert(chunks, vectors),
+      query: (...args) => flaky.query(...args),
+      count: () => flaky.count(),
+    };
+    const other = createRetrieval({ pool: db.pool, embedder: createHashEmbedder(), store: gate });
+    await db.pool.query(
+      "INSERT INTO notes (principal_id, symbol, body) VALUES ($1, 'PG', 'PG raised prices twice this year.')",
+      [local],
+    );
+    await other.catchUp();
+    const waiting = await db.pool.query(
+      'SELECT count(*)::int AS n FROM rag_chunks WHERE embedder IS NULL',
+    );
+    expect(waiting.rows[0].n).toBeGreaterThan(0);
+    down = false;
+    await other.catchUp();
+    const after = await db.pool.query(
+      'SELECT count(*)::int AS n FROM rag_chunks WHERE embedder IS NULL',
+    );
+    expect(after.rows[0].n).toBe(0);
+    expect(
+      (await other.search('raised prices twice', { mode: 'vector' })).passages[0]?.text,
+    ).toMatch(/PG raised prices/);
+  });
+
   it('search_trade_history through the gate: cited passages, the planted instruction marked as quoted data', async () => {
     const result = await invokeTool(
       searchTradeHistory as unknown as Tool,

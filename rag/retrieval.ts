@@ -109,9 +109,17 @@ export function createRetrieval(deps: {
       ...chunk,
       metadata: { ...chunk.metadata, embedder: embedder.id },
     }));
+    // PostgreSQL keeps every passage; a vector store that fails now gets them later
+    // (rag_chunks.embedder stays NULL until their vectors are stored: vectorizePending).
+    let vectorized = false;
     if (store) {
-      const vectors = await embedder.embed(marked.map((chunk) => chunk.text));
-      await store.upsert(marked, vectors);
+      try {
+        const vectors = await embedder.embed(marked.map((chunk) => chunk.text));
+        await store.upsert(marked, vectors);
+        vectorized = true;
+      } catch (error) {
+        logger.warn({ err: error }, 'retrieval: the vector store refused a batch; kept for later');
+      }
     }
     const values: unknown[] = [];
     const tuples = marked.map((chunk) => {
@@ -129,7 +137,7 @@ export function createRetrieval(deps: {
         meta.cites,
         chunk.text,
         chunkHash(chunk, embedder.id),
-        store ? embedder.id : null,
+        vectorized ? embedder.id : null,
       );
       const at = values.length - 12;
       return `(${Array.from({ length: 12 }, (_, k) => `$${at + k + 1}${k === 8 ? '::jsonb' : k === 6 || k === 7 ? '::date' : ''}`).join(', ')})`;
@@ -144,6 +152,40 @@ export function createRetrieval(deps: {
       values,
     );
     forgetCorpusStats();
+  }
+
+  /** Sends the passages the vector store has not got yet (it was down, or absent before). */
+  async function vectorizePending(): Promise<number> {
+    if (!store) return 0;
+    let sent = 0;
+    for (;;) {
+      const { rows } = await pool.query<KeywordRow>(
+        `SELECT id, kind, source_id, symbol, side, strategy, to_char(day, 'YYYY-MM-DD') AS day,
+                to_char(day_end, 'YYYY-MM-DD') AS day_end, cites, body
+           FROM rag_chunks WHERE embedder IS NULL ORDER BY id LIMIT 500`,
+      );
+      if (rows.length === 0) return sent;
+      const chunks: Chunk[] = rows.map((row) => ({
+        id: row.id,
+        text: row.body,
+        metadata: {
+          kind: row.kind,
+          ...(row.symbol ? { symbol: row.symbol } : {}),
+          ...(row.side ? { side: row.side } : {}),
+          ...(row.strategy ? { strategy: row.strategy } : {}),
+          ...(row.day ? { date: row.day } : {}),
+          ...(row.day_end ? { date_end: row.day_end } : {}),
+          cites: JSON.stringify(row.cites),
+          embedder: embedder.id,
+        },
+      }));
+      await store.upsert(chunks, await embedder.embed(chunks.map((chunk) => chunk.text)));
+      await pool.query('UPDATE rag_chunks SET embedder = $2 WHERE id = ANY($1)', [
+        rows.map((row) => row.id),
+        embedder.id,
+      ]);
+      sent += rows.length;
+    }
   }
 
   async function index(
@@ -181,6 +223,14 @@ export function createRetrieval(deps: {
       }
     }
     lastCatchUp = since === null ? startedAt : lastCatchUp;
+    try {
+      await vectorizePending();
+    } catch (error) {
+      logger.warn(
+        { err: error },
+        'retrieval: the vector store is still unavailable; passages wait in PostgreSQL',
+      );
+    }
     return { ...counts, elapsed_ms: Math.round(performance.now() - started) };
   }
 
@@ -199,7 +249,7 @@ export function createRetrieval(deps: {
       // Vectors of another embedder are another space: start the store empty.
       if (store) {
         const { rows } = await pool.query<{ other: boolean }>(
-          'SELECT EXISTS (SELECT 1 FROM rag_chunks WHERE embedder IS DISTINCT FROM $1) AS other',
+          'SELECT EXISTS (SELECT 1 FROM rag_chunks WHERE embedder IS NOT NULL AND embedder <> $1) AS other',
           [embedder.id],
         );
         if (rows[0]?.other) {
