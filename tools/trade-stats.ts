@@ -1,19 +1,42 @@
 /**
  * trade_stats: the account's closed trades — fills matched first in, first out per symbol — with
  * count, wins, win rate, P&L and holding time, grouped by symbol, strategy, exit weekday or month.
+ * Trades imported from another platform (`countersign import-trades`) are matched with the fills
+ * as fills of their trade date (00:00 UTC, before that day's fills, in file order), and every
+ * closed trade with an imported side is counted as such. An account without imported trades
+ * gets exactly the figures of its fills.
  */
 import { z } from 'zod';
-import { roundTrips, type TradeFill, tripStats } from '../core/metrics/round-trips.js';
+import {
+  type RoundTrip,
+  roundTrips,
+  type TradeFill,
+  tripKey,
+  tripStats,
+} from '../core/metrics/round-trips.js';
 import { requireReadAccess } from './account-access.js';
 import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
 const cents = (value: number) => Math.round(value * 100) / 100;
 
+/**
+ * Imported lots carry this before their strategy label, so that roundTrips (which makes one
+ * round trip per strategy of the lots a fill closes) keeps them apart from the platform's own
+ * lots and each trip says whether its entry was imported. No label can hold a NUL.
+ */
+const IMPORTED = '\u0000imported:';
+
+/** The later of two times as ISO text; null when neither is given. */
+function latest(a: Date | undefined, b: Date | undefined): string | null {
+  const last = a && b ? (a > b ? a : b) : (a ?? b);
+  return last ? last.toISOString() : null;
+}
+
 export const tradeStats = defineTool({
   name: 'trade_stats',
   title: 'Trade statistics',
   description:
-    "Closed trades of the account (fills matched first in, first out per symbol): count, wins, losses, win rate, P&L in USD after commissions (total, average, best, worst) and average holding days, grouped by symbol, strategy (the label given when proposed; '(none)' without), exit weekday (UTC, '1 Monday'…) or exit month ('YYYY-MM'). start/end filter by exit date. Open positions are listed apart. For one trade use explain_trade. Read-only.",
+    "Closed trades of the account (fills and imported trades, matched first in, first out per symbol): count, wins, losses, win rate, P&L in USD after commissions (total, average, best, worst) and average holding days, grouped by symbol, strategy (the label given when proposed; '(none)' without), exit weekday (UTC, '1 Monday'…) or exit month ('YYYY-MM'). start/end filter by exit date. Imported trades count as fills at 00:00 UTC of their date. Open positions are listed apart. For one trade use explain_trade. Read-only.",
   input: z.object({
     account: z.string().min(1).max(40).default('paper').describe("Account id; default 'paper'"),
     group_by: z
@@ -36,6 +59,7 @@ export const tradeStats = defineTool({
       .nullable()
       .describe('ISO time of the latest fill considered; null without fills'),
     fills: z.number().int().describe('Fills read (up to end)'),
+    imported_trades: z.number().int().describe('Imported trades read (up to end)'),
     trades: z.number().int().describe('Closed trades in the window, over all groups'),
     win_rate: z
       .number()
@@ -57,6 +81,11 @@ export const tradeStats = defineTool({
           average_holding_days: z
             .number()
             .describe('Average time from entry to exit in days (quantity-weighted per trade)'),
+          imported: z
+            .number()
+            .int()
+            .optional()
+            .describe('Of trades, those with an imported entry or exit (when any were read)'),
         }),
       )
       .describe('One row per group, by key'),
@@ -95,6 +124,38 @@ export const tradeStats = defineTool({
         ORDER BY f.filled_at, f.id`,
       [input.account, end],
     );
+    const { rows: importedRows } = await context.pool.query<{
+      symbol: string;
+      side: 'buy' | 'sell';
+      quantity: number;
+      price: number;
+      fees: number;
+      trade_date: string;
+      strategy: string | null;
+    }>(
+      `SELECT symbol, side, quantity::float8 AS quantity, price::float8 AS price,
+                  fees::float8 AS fees, trade_date::text AS trade_date, strategy
+             FROM imported_trades
+            WHERE account_id = $1 AND ($2::date IS NULL OR trade_date <= $2::date)
+            ORDER BY trade_date, imported_at, source_sha256, line`,
+      [input.account, end],
+    );
+    // Each imported trade gets its own Date: a trip's exitAt is its closing fill's, so the
+    // identity tells an imported exit from a fill made here at the same instant.
+    const importedExits = new Set<Date>();
+    const imported: TradeFill[] = importedRows.map((row) => {
+      const at = new Date(`${row.trade_date}T00:00:00Z`);
+      importedExits.add(at);
+      return {
+        symbol: row.symbol,
+        side: row.side,
+        quantity: row.quantity,
+        price: row.price,
+        commission: row.fees,
+        at,
+        strategy: `${IMPORTED}${row.strategy ?? ''}`,
+      };
+    });
     const fills: TradeFill[] = rows.map((row) => ({
       symbol: row.symbol,
       side: row.side,
@@ -104,7 +165,19 @@ export const tradeStats = defineTool({
       at: row.filled_at,
       strategy: row.strategy,
     }));
-    const { trips, open } = roundTrips(fills);
+    // roundTrips sorts by time and keeps the given order on ties: imported trades first on their day.
+    const matched = roundTrips(imported.length > 0 ? [...imported, ...fills] : fills);
+    const { open } = matched;
+    const importedTrips = new Set<RoundTrip>();
+    const trips = matched.trips.map((trip) => {
+      const importedEntry = trip.strategy?.startsWith(IMPORTED) === true;
+      if (!importedEntry && !importedExits.has(trip.exitAt)) return trip;
+      const plain: RoundTrip = importedEntry
+        ? { ...trip, strategy: (trip.strategy as string).slice(IMPORTED.length) || null }
+        : trip;
+      importedTrips.add(plain);
+      return plain;
+    });
     const from = input.start ? new Date(`${input.start.slice(0, 10)}T00:00:00Z`) : undefined;
     const inWindow = from ? trips.filter((trip) => trip.exitAt >= from) : trips;
     const groups = tripStats(inWindow, input.group_by).map((group) => ({
@@ -118,6 +191,13 @@ export const tradeStats = defineTool({
       best_pnl: cents(group.bestPnl),
       worst_pnl: cents(group.worstPnl),
       average_holding_days: Math.round(group.averageHoldingDays * 100) / 100,
+      ...(imported.length > 0
+        ? {
+            imported: inWindow.filter(
+              (trip) => importedTrips.has(trip) && tripKey(trip, input.group_by) === group.key,
+            ).length,
+          }
+        : {}),
     }));
     const wins = groups.reduce((sum, group) => sum + group.wins, 0);
     return {
@@ -126,8 +206,9 @@ export const tradeStats = defineTool({
       group_by: input.group_by,
       start: input.start ?? null,
       end: input.end ?? null,
-      as_of: rows.length > 0 ? (rows[rows.length - 1]?.filled_at.toISOString() ?? null) : null,
+      as_of: latest(rows[rows.length - 1]?.filled_at, imported[imported.length - 1]?.at),
       fills: rows.length,
+      imported_trades: imported.length,
       trades: inWindow.length,
       win_rate: inWindow.length > 0 ? wins / inWindow.length : null,
       pnl: cents(inWindow.reduce((sum, trip) => sum + trip.pnl, 0)),
