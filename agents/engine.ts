@@ -28,7 +28,7 @@ import {
 import { createToolContext } from '../tools/context.js';
 import { toolByName } from '../tools/index.js';
 import { invokeTool } from '../tools/invoke.js';
-import type { ToolPrincipal } from '../tools/tool.js';
+import type { ToolContext, ToolPrincipal } from '../tools/tool.js';
 import type { AgentRunner, AgentStatus } from './agent-runner.js';
 import { createEventQueue } from './event-queue.js';
 import type { ChatEvent } from './events.js';
@@ -69,6 +69,8 @@ export interface ChatEngineDeps {
   orders: Orders;
   logger?: Logger;
   limiter?: RateLimiter;
+  /** Retrieval over the trade history, for search_trade_history (absent: keyword search). */
+  retrieval?: ToolContext['retrieval'];
   /** The model path; absent, plain text gets the closest slash commands. */
   agent?: AgentRunner;
   now?: () => Date;
@@ -270,6 +272,7 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
             logger,
             now,
             ...(deps.limiter ? { limiter: deps.limiter } : {}),
+            ...(deps.retrieval ? { retrieval: deps.retrieval } : {}),
             ...(state.request.signal ? { signal: state.request.signal } : {}),
             progress: (done, total, message) =>
               state.emit({

@@ -10,7 +10,7 @@ import type { Orders } from '../orders/service.js';
 import type { Pool } from '../store/db/pool.js';
 import type { RateLimiter } from '../store/kv/rate-limiter.js';
 import type { AgentStatus } from './agent-runner.js';
-import { type ChatEngine, createChatEngine } from './engine.js';
+import { type ChatEngine, type ChatEngineDeps, createChatEngine } from './engine.js';
 import { createOllamaAgent, type OllamaAgent } from './ollama-agent.js';
 
 export interface ChatRuntime {
@@ -31,6 +31,7 @@ export function createChatRuntime(options: {
   config: Config;
   logger: Logger;
   limiter?: RateLimiter;
+  retrieval?: ChatEngineDeps['retrieval'];
 }): ChatRuntime {
   const { config } = options;
   const agent = createOllamaAgent({
@@ -47,6 +48,7 @@ export function createChatRuntime(options: {
     logger: options.logger,
     agent,
     ...(options.limiter ? { limiter: options.limiter } : {}),
+    ...(options.retrieval ? { retrieval: options.retrieval } : {}),
   });
   return { engine, agent, checked: agent.probe() };
 }

@@ -54,7 +54,13 @@ export const VARIABLES = {
   CHROMA_URL: {
     schema: url('http:', 'https:'),
     form: 'an http(s) URL such as http://127.0.0.1:8000',
-    doc: 'ChromaDB server for retrieval over trade history. Unset: an embedded Chroma (arrives with the RAG release).',
+    doc: 'ChromaDB server for retrieval over trade history. Unset: the embedded Chroma server under DATA_DIR/chroma.',
+  },
+  RAG_EMBEDDER: {
+    schema: text((value) => value === 'hash' || value === 'ollama'),
+    default: 'hash',
+    form: 'hash or ollama',
+    doc: 'Embedder for retrieval: hash (weight-free, nothing to download) or ollama (OLLAMA_EMBED_MODEL). Changing it reindexes.',
   },
   OLLAMA_HOST: {
     schema: url('http:', 'https:'),
@@ -225,6 +231,7 @@ export interface Config {
   chromaUrl: string | undefined;
   ollama: { host: string; model: string; embedModel: string; numCtx: number; timeoutMs: number };
   agent: { maxToolCalls: number };
+  rag: { embedder: 'hash' | 'ollama' };
   http: { port: number; host: string };
   telegram: { botToken?: string; webhookSecret?: string; apiRoot: string };
   slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl: string };
@@ -303,6 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       timeoutMs: Number(need('OLLAMA_TIMEOUT_SECONDS')) * 1000,
     },
     agent: { maxToolCalls: Number(need('AGENT_MAX_TOOL_CALLS')) },
+    rag: { embedder: need('RAG_EMBEDDER') as 'hash' | 'ollama' },
     http: { port: Number(need('PORT')), host: need('HOST') },
     telegram: {
       botToken: values.TELEGRAM_BOT_TOKEN,

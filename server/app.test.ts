@@ -67,7 +67,8 @@ describe('the HTTP app', () => {
       status: 'ok',
       detail: 'paper broker built in; set ALPACA_KEY_ID and ALPACA_SECRET_KEY to add Alpaca',
     });
-    for (const later of ['vector_store', 'telegram', 'slack']) {
+    expect(report.components.vector_store).toEqual({ status: 'down', detail: 'starting' });
+    for (const later of ['telegram', 'slack']) {
       expect(report.components[later]?.status, later).toBe('not_configured');
     }
     // No agent given to these sources: the component says it is not there yet.

@@ -41,8 +41,6 @@ export function formatBanner(facts: BannerFacts): string {
       : `${prices.symbols} symbols, ${prices.bars.toLocaleString('en-US')} daily bars, ${prices.firstDate} → ${prices.lastDate}${facts.sampleLoaded ? ' (the bundled sample, loaded on this first start)' : ''}`;
 
   const later: string[] = [];
-  if (!config.chromaUrl)
-    later.push('Vector store   ChromaDB for trade-history search (CHROMA_URL, or embedded)');
   if (!config.telegram.botToken)
     later.push('Telegram       bot with approval buttons (TELEGRAM_BOT_TOKEN)');
   if (!config.slack.botToken)
@@ -60,11 +58,12 @@ export function formatBanner(facts: BannerFacts): string {
     `  OpenAPI      ${facts.url}/api/openapi.json`,
     `  Chat         ${facts.url}/api/chat   (Server-Sent Events, bearer token; \`countersign chat\` in a terminal)`,
     `  Agent        ${facts.agent ? describeAgentStatus(facts.agent) : 'not checked'}; model ${config.ollama.model} at ${config.ollama.host} (OLLAMA_HOST, OLLAMA_MODEL)`,
+    `  Retrieval    search_trade_history over ${config.chromaUrl ? `Chroma at ${config.chromaUrl} (CHROMA_URL)` : 'the embedded Chroma server (DATA_DIR/chroma, starting in the background)'}, embedder ${config.rag.embedder === 'ollama' ? `ollama:${config.ollama.embedModel}` : 'hash-v1 (weight-free)'}; keywords over PostgreSQL meanwhile`,
     `  Database     ${db}`,
     `  Shared state ${shared}`,
     `  Prices       ${priceLine}`,
     `  Brokers      ${brokerHealth(config).detail}`,
-    '  Not configured yet (the vector store and bots arrive in later releases):',
+    '  Not configured yet (the bots arrive in a later release):',
     ...later.map((line) => `    ${line}`),
     '  Stop with Ctrl-C; it shuts down cleanly.',
     '',

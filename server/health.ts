@@ -32,6 +32,8 @@ export interface HealthSources {
   kv?: Kv;
   /** The chat engine's model path, once start-up made it. */
   agent?: { status(): AgentStatus };
+  /** Retrieval's vector store, once start-up made it. */
+  retrieval?: { health(): Promise<ComponentHealth> };
 }
 
 const TIMEOUT_MS = 2_000;
@@ -93,11 +95,6 @@ export function brokerHealth(config: Config): ComponentHealth {
 function laterComponents(config: Config): Record<string, ComponentHealth> {
   const pending = (setting: string) => ({ status: 'not_configured' as const, detail: setting });
   return {
-    vector_store: pending(
-      config.chromaUrl
-        ? `CHROMA_URL is set; retrieval arrives in a later release`
-        : 'set CHROMA_URL, or use the embedded Chroma of a later release',
-    ),
     telegram: pending(
       config.telegram.botToken
         ? 'TELEGRAM_BOT_TOKEN is set; the bot arrives in a later release'
@@ -141,12 +138,18 @@ export async function checkHealth(sources: HealthSources): Promise<HealthReport>
     db.detail = `${database.mode === 'embedded' ? 'embedded' : 'external'} PostgreSQL at ${database.location}`;
   }
   const backend = kv?.backend === 'redis' ? 'Redis' : 'in-process';
+  const vectorStore: ComponentHealth = sources.retrieval
+    ? await sources.retrieval
+        .health()
+        .catch((error: Error) => ({ status: 'down' as const, detail: error.message }))
+    : { status: 'down', detail: 'starting' };
   const components: Record<string, ComponentHealth> = {
     database: db,
     cache: { ...shared, detail: shared.detail ?? backend },
     bus: { ...shared, detail: shared.detail ?? backend },
     broker: brokerHealth(sources.config),
     agent: agentHealth(sources),
+    vector_store: vectorStore,
     ...laterComponents(sources.config),
   };
   const allUp = db.status === 'ok' && shared.status === 'ok';

@@ -161,6 +161,7 @@ export function mcpRoutes(services: ApiServices, options: McpRoutesOptions = {})
         progress,
         signal,
         ...(services.limiter ? { limiter: services.limiter } : {}),
+        ...(services.retrieval ? { retrieval: services.retrieval } : {}),
       }),
     );
     session.transport = new WebStandardStreamableHTTPServerTransport({

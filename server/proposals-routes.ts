@@ -12,6 +12,7 @@ import { ApprovalRefusedError, NotFoundError, OrderInputError } from '../orders/
 import { shortHash } from '../orders/hash.js';
 import type { Orders } from '../orders/service.js';
 import { legView, PROPOSAL_STATUSES, type Proposal } from '../orders/types.js';
+import type { Retrieval } from '../rag/retrieval.js';
 import { auditBatcherFor } from '../store/audit/audit-batcher.js';
 import type { Pool } from '../store/db/pool.js';
 import type { RateLimiter } from '../store/kv/rate-limiter.js';
@@ -34,6 +35,8 @@ export interface ApiServices {
   tokens?: TokenCache;
   /** The conversation engine (POST /api/chat). */
   chat?: ChatEngine;
+  /** Retrieval over the trade history (search_trade_history). */
+  retrieval?: Retrieval;
 }
 
 const STATUSES: readonly string[] = PROPOSAL_STATUSES;

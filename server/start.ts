@@ -7,6 +7,7 @@ import { APP_VERSION } from '../config/app-info.js';
 import { type Config, ConfigError } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
 import { createOrdersRuntime, type OrdersRuntime } from '../orders/runtime.js';
+import { createRetrievalRuntime } from '../rag/runtime.js';
 import { DataDirLock } from '../store/db/data-dir-lock.js';
 import { type Database, openDatabase } from '../store/db/open-database.js';
 import { createKv, type Kv } from '../store/kv/kv.js';
@@ -156,8 +157,15 @@ export async function startServer(options: {
       .catch((error: Error) =>
         logger.warn({ error: error.message }, 'price cache: first load failed'),
       );
+    // Retrieval over the trade history: Chroma (CHROMA_URL, or the packaged server under
+    // DATA_DIR) starting in the background; keyword search answers until it is up.
+    const rag = createRetrievalRuntime({ pool: database.pool, config, logger, bus: kv.bus });
+    closers.push(() => rag.close());
+    api.retrieval = rag.retrieval;
+    sources.retrieval = rag;
     // The conversation engine (POST /api/chat), with the Ollama agent when one answers.
     const chat = createChatRuntime({
+      retrieval: rag.retrieval,
       pool: database.pool,
       orders: orders.orders,
       config,

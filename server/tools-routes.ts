@@ -41,6 +41,7 @@ export function restToolContext(
     logger: services.logger ?? silentLogger(),
     signal,
     ...(services.limiter ? { limiter: services.limiter } : {}),
+    ...(services.retrieval ? { retrieval: services.retrieval } : {}),
   });
 }
 

@@ -92,6 +92,15 @@ export const addNote = defineTool({
       ...(input.order_id ? { orderId: input.order_id } : {}),
       ...(input.tags ? { tags: input.tags } : {}),
     });
+    // Searchable at once in this process (other processes catch up on their next search).
+    void context.retrieval
+      ?.catchUp()
+      .catch((error: Error) =>
+        context.logger.warn(
+          { err: error },
+          'add_note: indexing the note failed; the next search catches up',
+        ),
+      );
     return {
       id: note.id,
       symbol: note.symbol,
