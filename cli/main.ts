@@ -12,6 +12,7 @@ import { collectTag, notesAddCommand } from './notes.js';
 import { collectRole, principalAddCommand } from './principal.js';
 import { decideCommand, proposalsCommand } from './proposals.js';
 import { proposeCommand } from './propose.js';
+import { ragReindexCommand } from './rag.js';
 import { addResearchCommands } from './research-commands.js';
 import { serveCommand } from './serve.js';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './token.js';
@@ -126,6 +127,18 @@ notes
   .option('--as <principal>', 'write as this principal (default local)')
   .option('--json', 'print the tool result as one JSON object')
   .action(notesAddCommand);
+
+const rag = program
+  .command('rag')
+  .description('retrieval over the trade history (search_trade_history)');
+rag
+  .command('reindex')
+  .description(
+    'rebuild every passage from the database, with progress; indexing twice adds nothing',
+  )
+  .option('--fresh', 'drop every passage (and vector) first')
+  .option('--json', 'print one JSON object')
+  .action(ragReindexCommand);
 
 const principal = program
   .command('principal')
