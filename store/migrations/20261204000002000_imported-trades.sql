@@ -34,5 +34,18 @@ CREATE UNIQUE INDEX imported_trades_external_id ON imported_trades (account_id, 
 -- No index by date: trade_stats reads an account's rows through imported_trades_file_line (it
 -- starts with account_id) and sorts them; each index costs about a second per 400,000 rows loaded.
 
+-- Retrieval (rag/) indexes imported trades and their notes; an import made by the CLI in another
+-- process tells a running server at its commit, one notification per statement, as daily_bars does.
+CREATE FUNCTION notify_imported_trades_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('countersign_imported_trades_changed', TG_OP);
+  RETURN NULL;
+END;
+$$;
+CREATE TRIGGER imported_trades_changed
+  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON imported_trades
+  FOR EACH STATEMENT EXECUTE FUNCTION notify_imported_trades_changed();
+
 -- Down Migration
 DROP TABLE imported_trades;
+DROP FUNCTION notify_imported_trades_changed();

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/helpers/databa
 import { tempFolder, writeCsv } from '../../test/helpers/fixtures.js';
 import { verifyAudit } from '../audit/audit-log.js';
 import { formatProblem } from '../market-data/bar-file.js';
-import { importTradeFile } from './import-trade-file.js';
+import { IMPORTED_TRADES_CHANGED_CHANNEL, importTradeFile } from './import-trade-file.js';
 
 let db: TestDatabase;
 let folder: { dir: string; cleanup: () => Promise<void> };
@@ -173,6 +173,39 @@ describe('importTradeFile', () => {
       inserted: 1,
     });
     expect((await stored('ira')).map((row) => row.symbol)).toEqual(['MSFT']);
+  });
+
+  it('an import notifies listeners at its commit; a refused one says nothing', async () => {
+    const listener = await db.pool.connect();
+    const heard: string[] = [];
+    listener.on('notification', (message) => heard.push(`${message.channel}:${message.payload}`));
+    try {
+      await listener.query(`LISTEN ${IMPORTED_TRADES_CHANGED_CHANNEL}`);
+      const file = await writeCsv(folder.dir, 'notify.csv', [
+        'date,symbol,side,quantity,price',
+        '2021-02-01,PEP,buy,3,140',
+      ]);
+      expect(await importTradeFile(db.pool, file)).toMatchObject({ ok: true, inserted: 1 });
+      await listener.query('SELECT 1');
+      expect(heard).toEqual(['countersign_imported_trades_changed:INSERT']);
+      heard.length = 0;
+      expect(await importTradeFile(db.pool, file)).toMatchObject({ ok: true, inserted: 0 });
+      await listener.query('SELECT 1');
+      // A statement-level trigger fires even for an INSERT that adds nothing: the listener
+      // re-reads and finds nothing new. A refused file commits nothing, so it says nothing.
+      expect(heard).toEqual(['countersign_imported_trades_changed:INSERT']);
+      heard.length = 0;
+      const bad = await writeCsv(folder.dir, 'notify-bad.csv', [
+        'date,symbol,side,quantity,price',
+        '2021-02-01,PEP,buy,3,0',
+      ]);
+      expect(await importTradeFile(db.pool, bad)).toMatchObject({ ok: false });
+      await listener.query('SELECT 1');
+      expect(heard).toEqual([]);
+    } finally {
+      await listener.query(`UNLISTEN ${IMPORTED_TRADES_CHANGED_CHANNEL}`);
+      listener.release();
+    }
   });
 
   it('refuses a missing file, an empty one, a header alone and an unknown account', async () => {

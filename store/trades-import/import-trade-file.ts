@@ -18,6 +18,12 @@ import { readCsvLines } from '../market-data/csv.js';
 import { readProblem } from '../market-data/import-bar-file.js';
 import { parseTradeHeader, parseTradeRow, type TradeLayout, type TradeRow } from './trade-file.js';
 
+/**
+ * The PostgreSQL channel a trigger notifies, at commit, when imported_trades changes (an import in
+ * any process): what retrieval's ingestion listens on (store/db/change-listener.ts).
+ */
+export const IMPORTED_TRADES_CHANGED_CHANNEL = 'countersign_imported_trades_changed';
+
 /** The outcome of importing one trades file. A refusal is a value: the database was left as it was. */
 export type TradeImportResult =
   | {
