@@ -14,6 +14,7 @@ import { benchMcp } from './mcp.js';
 import { benchOrders } from './orders.js';
 import { benchPortfolio } from './portfolio.js';
 import { benchPrices } from './prices.js';
+import { benchRag } from './rag.js';
 import { benchStartup } from './startup.js';
 
 const GROUPS = {
@@ -26,6 +27,7 @@ const GROUPS = {
   mcp: benchMcp,
   prices: benchPrices,
   chat: benchChat,
+  rag: benchRag,
 } as const;
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -48,3 +50,4 @@ if (only === undefined || only === 'audit') await benchAudit(emit, config);
 if (only === undefined || only === 'mcp') await benchMcp(config, emit);
 if (only === undefined || only === 'prices') await benchPrices(config, emit);
 if (only === undefined || only === 'chat') await benchChat(config, emit);
+if (only === undefined || only === 'rag') await benchRag(config, emit);
