@@ -130,6 +130,55 @@ describe('importTradeFile', () => {
     expect(ids).toContain('E3');
   });
 
+  it('without ids: the same trades saved again, or an overlapping export, add only what is new', async () => {
+    const lines = [
+      'date,symbol,side,quantity,price,fees',
+      '2023-03-01,XOM,buy,10,100,1',
+      // Two identical trades on one day are two trades.
+      '2023-03-02,XOM,buy,10,101,1',
+      '2023-03-02,XOM,buy,10,101,1',
+    ];
+    const first = await writeCsv(folder.dir, 'no-ids.csv', lines);
+    expect(await importTradeFile(db.pool, first)).toMatchObject({ ok: true, inserted: 3 });
+    // A spreadsheet saved it again: CRLF, quotes, trailing zeros, a thousands-style price.
+    const resaved = path.join(folder.dir, 'no-ids (2).csv');
+    await writeFile(
+      resaved,
+      [
+        '"Date","Symbol","Side","Quantity","Price","Fees"',
+        '"2023-03-01","XOM","Buy","10.00","100.00","1.00"',
+        '"2023-03-02","XOM","Buy","10","101.0","1"',
+        '"2023-03-02","XOM","Buy","10","101.0","1"',
+      ].join('\r\n'),
+    );
+    expect(await importTradeFile(db.pool, resaved)).toMatchObject({
+      ok: true,
+      rows: 3,
+      inserted: 0,
+      already: 3,
+    });
+    // A later export: the same three, a third identical trade that day, and a new day.
+    const later = await writeCsv(folder.dir, 'no-ids-later.csv', [
+      ...lines,
+      '2023-03-02,XOM,buy,10,101,1',
+      '2023-03-03,XOM,sell,30,105,1',
+    ]);
+    expect(await importTradeFile(db.pool, later)).toMatchObject({
+      ok: true,
+      rows: 5,
+      inserted: 2,
+      already: 3,
+    });
+    const { rows } = await db.pool.query(
+      "SELECT trade_date::text, side, count(*)::int AS n FROM imported_trades WHERE symbol = 'XOM' GROUP BY 1, 2 ORDER BY 1",
+    );
+    expect(rows).toEqual([
+      { trade_date: '2023-03-01', side: 'buy', n: 1 },
+      { trade_date: '2023-03-02', side: 'buy', n: 3 },
+      { trade_date: '2023-03-03', side: 'sell', n: 1 },
+    ]);
+  });
+
   it('the same trade id with different values refuses the file, naming both places', async () => {
     const count = (await stored()).length;
     const file = await writeCsv(folder.dir, 'conflict.csv', [

@@ -1,9 +1,10 @@
 /**
  * Loads one trades file into imported_trades in one transaction: every row, or none. A bad row
  * refuses the whole file (nothing is written); a process killed mid-import leaves nothing, since
- * its transaction never commits. Rows are keyed by the file's SHA-256 and line, and by the
- * file's trade id when it has one, so importing the same file again, or an overlapping export
- * with the same ids, adds nothing and reports those rows as already there.
+ * its transaction never commits. Rows are keyed by the file's SHA-256 and line, by the file's
+ * trade id when it has one, and otherwise by their content and occurrence in the file (see the
+ * migration), so importing the same file again, the same trades saved again by a spreadsheet,
+ * or an overlapping export adds nothing it already has, and reports those rows as already there.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -37,7 +38,7 @@ export type TradeImportResult =
       rows: number;
       /** Rows added now. */
       inserted: number;
-      /** Rows that were already there: this file imported before, or the same trade id from another file. */
+      /** Rows already there: this file imported before, or the same trade (by id, else by content) from another file. */
       already: number;
       /** Header columns that match no field, ignored. */
       ignoredColumns: string[];
@@ -211,8 +212,13 @@ export async function importTradeFile(
       });
     }
     const inserted = await client.query(
-      `INSERT INTO imported_trades (${COLUMNS})
-       SELECT ${COLUMNS} FROM imported_trades_staging ORDER BY line
+      `INSERT INTO imported_trades (${COLUMNS}, content_key)
+       SELECT ${COLUMNS},
+              md5(concat_ws('|', trade_date, symbol, side, trim_scale(quantity), trim_scale(price),
+                            trim_scale(fees),
+                            row_number() OVER (PARTITION BY trade_date, symbol, side, quantity, price, fees
+                                               ORDER BY line)))
+         FROM imported_trades_staging ORDER BY line
        ON CONFLICT DO NOTHING`,
     );
     const added = inserted.rowCount ?? 0;
