@@ -74,9 +74,36 @@ async function corpus(pool: Pool): Promise<{ n: number; avgLength: number }> {
 /** Forget the corpus figures (after an index change). */
 export function forgetCorpusStats(): void {
   stats = undefined;
+  dfCache.clear();
 }
 
-/** The `limit` best chunks for `query` by BM25, with their scores, filtered. */
+/** Document frequencies are counted up to this many (idf hardly moves past it). */
+const DF_CAP = 5000;
+/** Candidates read for BM25 at most; the rarest query words choose them. */
+const CANDIDATE_CAP = 1500;
+/** Per-term document frequencies, kept with the corpus figures. */
+const dfCache = new Map<string, { df: number; at: number }>();
+
+async function documentFrequency(pool: Pool, term: string): Promise<number> {
+  const known = dfCache.get(term);
+  if (known && Date.now() - known.at < 30_000) return known.df;
+  const { rows } = await pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM rag_chunks WHERE search @@ to_tsquery('simple', $1) LIMIT ${DF_CAP}) hits`,
+    [term],
+  );
+  const df = Number(rows[0]?.n ?? 0);
+  if (dfCache.size > 50_000) dfCache.clear();
+  dfCache.set(term, { df, at: Date.now() });
+  return df;
+}
+
+const quote = (term: string) => `'${term.replace(/'/g, "''")}'`;
+
+/**
+ * The `limit` best chunks for `query` by BM25, with their scores, filtered. Candidates are the
+ * chunks holding the query's rarest words (at most CANDIDATE_CAP of them), so a common word
+ * costs nothing; BM25 then scores every query word.
+ */
 export async function keywordSearch(
   pool: Pool,
   query: string,
@@ -85,24 +112,24 @@ export async function keywordSearch(
 ): Promise<{ row: KeywordRow; score: number }[]> {
   const wanted = [...new Set(terms(query))].slice(0, 24);
   if (wanted.length === 0) return [];
-  const lexemes = wanted.map((term) => `'${term.replace(/'/g, "''")}'`);
-  const tsquery = lexemes.join(' | ');
-  const where = filterSql(filter, 3);
+  const lexemes = wanted.map(quote);
+  const df = await Promise.all(lexemes.map((lexeme) => documentFrequency(pool, lexeme)));
+  const present = wanted.map((_, k) => k).filter((k) => (df[k] as number) > 0);
+  if (present.length === 0) return [];
+  // The rarest words choose the candidates: all of those under the cap, at least the rarest two.
+  const byRarity = [...present].sort((a, b) => (df[a] as number) - (df[b] as number));
+  const choosing = byRarity.filter((k, i) => i < 2 || (df[k] as number) < DF_CAP);
+  const where = filterSql(filter, 2);
   const { rows } = await pool.query<KeywordRow>(
     `SELECT ${COLUMNS} FROM rag_chunks
       WHERE search @@ to_tsquery('simple', $1)${where.sql}
-      ORDER BY ts_rank_cd(search, to_tsquery('simple', $1)) DESC LIMIT $2`,
-    [tsquery, Math.max(limit * 4, 50), ...where.values],
+      LIMIT ${CANDIDATE_CAP}`,
+    [choosing.map((k) => lexemes[k]).join(' | '), ...where.values],
   );
   if (rows.length === 0) return [];
   const { n, avgLength } = await corpus(pool);
-  const df = await pool.query<Record<string, string>>(
-    `SELECT ${lexemes.map((_lexeme, k) => `count(*) FILTER (WHERE search @@ to_tsquery('simple', $${k + 1})) AS t${k}`).join(', ')}
-       FROM rag_chunks WHERE search @@ to_tsquery('simple', $${lexemes.length + 1})`,
-    [...lexemes, tsquery],
-  );
   const idf = wanted.map((_, k) => {
-    const d = Number(df.rows[0]?.[`t${k}`] ?? 0);
+    const d = df[k] as number;
     return Math.log(1 + (n - d + 0.5) / (d + 0.5));
   });
   const k1 = 1.2;
