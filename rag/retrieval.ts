@@ -111,16 +111,15 @@ export function createRetrieval(deps: {
     }));
     // PostgreSQL keeps every passage; a vector store that fails now gets them later
     // (rag_chunks.embedder stays NULL until their vectors are stored: vectorizePending).
-    let vectorized = false;
-    if (store) {
-      try {
-        const vectors = await embedder.embed(marked.map((chunk) => chunk.text));
-        await store.upsert(marked, vectors);
-        vectorized = true;
-      } catch (error) {
-        logger.warn({ err: error }, 'retrieval: the vector store refused a batch; kept for later');
-      }
-    }
+    // The vectors and the rows are written at the same time; rows whose vectors failed are then
+    // marked for later (embedder NULL), so a crash in between leaves at worst a vector stored twice.
+    const vectorizing = store
+      ? (async () => {
+          const vectors = await embedder.embed(marked.map((chunk) => chunk.text));
+          await store.upsert(marked, vectors);
+        })()
+      : Promise.reject(new Error('no vector store'));
+    vectorizing.catch(() => undefined);
     const values: unknown[] = [];
     const tuples = marked.map((chunk) => {
       const meta = chunk.metadata;
@@ -137,7 +136,7 @@ export function createRetrieval(deps: {
         meta.cites,
         chunk.text,
         chunkHash(chunk, embedder.id),
-        vectorized ? embedder.id : null,
+        store ? embedder.id : null,
       );
       const at = values.length - 12;
       return `(${Array.from({ length: 12 }, (_, k) => `$${at + k + 1}${k === 8 ? '::jsonb' : k === 6 || k === 7 ? '::date' : ''}`).join(', ')})`;
@@ -151,6 +150,16 @@ export function createRetrieval(deps: {
          embedder = EXCLUDED.embedder, indexed_at = now()`,
       values,
     );
+    if (store) {
+      try {
+        await vectorizing;
+      } catch (error) {
+        logger.warn({ err: error }, 'retrieval: the vector store refused a batch; kept for later');
+        await pool.query('UPDATE rag_chunks SET embedder = NULL WHERE id = ANY($1)', [
+          marked.map((chunk) => chunk.id),
+        ]);
+      }
+    }
     forgetCorpusStats();
   }
 
@@ -205,7 +214,14 @@ export function createRetrieval(deps: {
     const startedAt = new Date();
     const total = since === null ? await countSources(pool) : 0;
     const seen = since === null ? new Set<string>() : undefined;
-    for await (const batch of allChunks(pool, 500, since)) {
+    // The next batch is read while this one is written.
+    const batches = allChunks(pool, 500, since);
+    let next = batches.next();
+    for (;;) {
+      const step = await next;
+      if (step.done) break;
+      const batch = step.value;
+      next = batches.next();
       signal?.throwIfAborted();
       await write(batch.chunks, counts, seen);
       counts.sources += batch.sources;
