@@ -170,6 +170,31 @@ export async function importTradeFile(
     const known = await client.query('SELECT 1 FROM accounts WHERE id = $1', [account]);
     if (known.rowCount === 0)
       throw new FileRejected({ file, line: 0, reason: `no account "${account}"` });
+    // These very bytes were imported before: an import is all or nothing, so every trade of the
+    // file is there already (as its own row, or as the same trade from another file). The file is
+    // still read and checked, but nothing is sent.
+    const seen = await client.query(
+      'SELECT 1 FROM imported_trades WHERE account_id = $1 AND source_sha256 = $2 LIMIT 1',
+      [account, sha256],
+    );
+    if (seen.rowCount === 1) {
+      for await (const _ of copyChunks(file, { account, sourceFile, sha256 }, counters, today));
+      await client.query('COMMIT');
+      return {
+        ok: true,
+        file,
+        sourceFile,
+        sha256,
+        account,
+        rows: counters.rows,
+        inserted: 0,
+        already: counters.rows,
+        ignoredColumns: counters.layout?.ignored ?? [],
+        firstDate: counters.firstDate as string,
+        lastDate: counters.lastDate as string,
+        ms: performance.now() - started,
+      };
+    }
     await client.query(
       `CREATE TEMP TABLE imported_trades_staging (
          account_id text, external_id text, trade_date date, symbol text, side text,
