@@ -22,6 +22,7 @@ const TABLES = [
   'daily_bars',
   'fills',
   'identities',
+  'imported_trades',
   'instruments',
   'messages',
   'notes',
@@ -31,6 +32,7 @@ const TABLES = [
   'principals',
   'proposal_legs',
   'proposals',
+  'rag_chunks',
   'rag_documents',
   'role_grants',
 ];
