@@ -21,6 +21,7 @@ import {
   type Where,
 } from 'chromadb';
 import type { Chunk, ChunkFilter, ChunkMetadata, VectorHit, VectorStore } from '../ports.js';
+import { type FilterFields, FilterIndex } from './filter-index.js';
 import {
   checkQuery,
   checkUpsert,
@@ -56,7 +57,30 @@ const NO_EMBEDDING_FUNCTION: EmbeddingFunction = {
 export interface ChromaStore extends VectorStore {
   readonly url: string;
   readonly collection: string;
+  /**
+   * Resolves when the in-process filter index holds every chunk already in the collection
+   * (loaded in pages at open; about 13 s for 100,000). Until then filtered queries use Chroma's
+   * own `where`, which is correct but slow. Never rejects: a failed load leaves Chroma's `where`.
+   */
+  readonly filterIndexReady: Promise<boolean>;
 }
+
+function filterFields(metadata: ChunkMetadata | Metadata): FilterFields {
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const date = text(metadata.date);
+  const from = date === undefined ? undefined : dateNumber(date);
+  const end = text(metadata.date_end);
+  return {
+    kind: text(metadata.kind) ?? '',
+    symbol: text(metadata.symbol),
+    side: text(metadata.side),
+    strategy: text(metadata.strategy),
+    from,
+    to: end === undefined ? from : (dateNumber(end) ?? from),
+  };
+}
+
+const isEmpty = (filter: NormalFilter) => Object.keys(filter).length === 0;
 
 function toChromaMetadata(metadata: ChunkMetadata): Metadata {
   const out: Metadata = {};
@@ -127,6 +151,8 @@ function parseUrl(url: string): { host: string; port: number; ssl: boolean } {
 export async function createChromaStore(options: {
   url: string;
   collection?: string;
+  /** Answer filtered queries from an in-process index (default true; see filter-index.ts). */
+  filterIndex?: boolean;
 }): Promise<ChromaStore> {
   const url = options.url.replace(/\/+$/, '');
   const name = options.collection ?? DEFAULT_CHROMA_COLLECTION;
@@ -174,14 +200,94 @@ export async function createChromaStore(options: {
   }
   let maxBatch: number | undefined;
   let closed = false;
+
+  const index = options.filterIndex === false ? undefined : new FilterIndex();
+  let indexed = false;
+  /** Bumped by clear(), so that a load still running stops filling an index that was emptied. */
+  let generation = 0;
+  /** Ids written or deleted while the index loads: what the load read of them is stale. */
+  const touched = new Set<string>();
+  const loadIndex = async (): Promise<boolean> => {
+    if (!index) return false;
+    const mine = generation;
+    try {
+      const page = 5000;
+      for (let offset = 0; ; offset += page) {
+        const result = await collection.get({
+          include: ['embeddings', 'metadatas'],
+          limit: page,
+          offset,
+        });
+        if (closed || generation !== mine) return false;
+        for (const [k, id] of result.ids.entries()) {
+          const vector = result.embeddings[k];
+          if (touched.has(id) || !vector) continue;
+          index.set(id, filterFields(result.metadatas[k] ?? { kind: '' }), vector);
+        }
+        if (result.ids.length < page) break;
+      }
+      indexed = true;
+      touched.clear();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const filterIndexReady = loadIndex();
   const ready = () => {
     if (closed) throw new Error(`the Chroma store for ${url} is closed`);
+  };
+
+  /** A filtered query from the index: approximate candidates, re-scored exactly with Chroma's vectors. */
+  const queryIndex = async (
+    index: FilterIndex,
+    vector: number[],
+    limit: number,
+    filter: NormalFilter,
+  ): Promise<VectorHit[]> => {
+    if (index.dimensions !== undefined && vector.length !== index.dimensions) {
+      throw new RangeError(
+        `query vector has ${vector.length} dimensions, collection ${name} at ${url} holds ${index.dimensions}: embed the question with the embedder that built the index`,
+      );
+    }
+    const candidates = index.nearest(vector, Math.max(limit * 4, limit + 20), filter);
+    if (candidates.length === 0) return [];
+    const found = await call('get', () =>
+      collection.get({
+        ids: candidates.map((one) => one.id),
+        include: ['embeddings', 'documents', 'metadatas'],
+      }),
+    );
+    let queryNorm = 0;
+    for (const value of vector) queryNorm += value * value;
+    queryNorm = Math.sqrt(queryNorm);
+    const hits = found.ids.map((id, k) => {
+      const stored = found.embeddings[k] ?? [];
+      let dot = 0;
+      let norm = 0;
+      for (let j = 0; j < stored.length; j++) {
+        dot += (stored[j] as number) * (vector[j] as number);
+        norm += (stored[j] as number) ** 2;
+      }
+      const denominator = Math.sqrt(norm) * queryNorm;
+      return {
+        chunk: {
+          id,
+          text: found.documents[k] ?? '',
+          metadata: fromChromaMetadata(found.metadatas[k]),
+        },
+        similarity: denominator === 0 ? 0 : dot / denominator,
+      };
+    });
+    hits.sort((a, b) => b.similarity - a.similarity || (a.chunk.id < b.chunk.id ? -1 : 1));
+    return hits.slice(0, limit);
   };
 
   return {
     name: 'chroma',
     url,
     collection: name,
+    filterIndexReady,
 
     async upsert(chunks: Chunk[], vectors: number[][]) {
       ready();
@@ -199,13 +305,21 @@ export async function createChromaStore(options: {
             metadatas: part.map((chunk) => toChromaMetadata(chunk.metadata)),
           }),
         );
+        if (index) {
+          for (const [k, chunk] of part.entries()) {
+            if (!indexed) touched.add(chunk.id);
+            index.set(chunk.id, filterFields(chunk.metadata), vectors[start + k] as number[]);
+          }
+        }
       }
     },
 
     async query(vector: number[], limit: number, filter?: ChunkFilter): Promise<VectorHit[]> {
       ready();
-      const where = chromaWhere(normaliseFilter(filter));
+      const normal = normaliseFilter(filter);
       checkQuery(vector, limit, undefined);
+      if (index && indexed && !isEmpty(normal)) return queryIndex(index, vector, limit, normal);
+      const where = chromaWhere(normal);
       const result = await call('query', () =>
         collection.query({
           queryEmbeddings: [vector],
@@ -234,6 +348,10 @@ export async function createChromaStore(options: {
       for (let start = 0; start < unique.length; start += UPSERT_BATCH) {
         const part = unique.slice(start, start + UPSERT_BATCH);
         await call('delete', () => collection.delete({ ids: part }));
+        for (const id of part) {
+          if (!indexed) touched.add(id);
+          index?.delete(id);
+        }
       }
     },
 
@@ -249,6 +367,11 @@ export async function createChromaStore(options: {
         if (!/could not be found|does not exist/i.test((error as Error).message)) throw error;
       });
       collection = await open();
+      generation++;
+      index?.clear();
+      touched.clear();
+      // An empty collection: the (empty) index is complete.
+      if (index) indexed = true;
     },
 
     async close() {

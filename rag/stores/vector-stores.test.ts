@@ -28,8 +28,20 @@ afterAll(async () => {
 });
 
 vectorStoreContract('memory', async () => createMemoryStore());
-vectorStoreContract('chroma', async () =>
-  createChromaStore({ url: server.url, collection: `contract_${process.pid}_${collections++}` }),
+vectorStoreContract('chroma (filtered queries from the in-process filter index)', async () => {
+  const store = await createChromaStore({
+    url: server.url,
+    collection: `contract_${process.pid}_${collections++}`,
+  });
+  expect(await store.filterIndexReady).toBe(true);
+  return store;
+});
+vectorStoreContract('chroma (filtered queries by Chroma’s own where)', async () =>
+  createChromaStore({
+    url: server.url,
+    collection: `contract_where_${process.pid}_${collections++}`,
+    filterIndex: false,
+  }),
 );
 
 const note = (id: string, text = `note ${id}`): Chunk => ({
@@ -57,6 +69,53 @@ describe('chroma store', () => {
     expect(hit?.chunk).toEqual(note('a'));
     await second.clear();
     await second.close();
+  });
+
+  it('loads the filter index from what the collection already holds, and filters the same way as Chroma', async () => {
+    const name = `index_${process.pid}`;
+    const writer = await createChromaStore({ url: server.url, collection: name });
+    const symbols = ['NVDA', 'JPM', 'MSFT'];
+    const chunks = Array.from({ length: 300 }, (_, k) => ({
+      ...note(`i${k}`),
+      metadata: {
+        ...note(`i${k}`).metadata,
+        symbol: symbols[k % 3] as string,
+        kind: k % 2 ? 'order' : 'note',
+        date: `2024-0${1 + (k % 9)}-1${k % 10}`,
+      },
+    }));
+    const vectors = chunks.map((_, k) => [Math.cos(k / 7), Math.sin(k / 7), (k % 5) / 5]);
+    await writer.upsert(chunks, vectors);
+    const indexed = await createChromaStore({ url: server.url, collection: name });
+    expect(await indexed.filterIndexReady).toBe(true);
+    const plain = await createChromaStore({
+      url: server.url,
+      collection: name,
+      filterIndex: false,
+    });
+    const filters = [
+      { symbol: 'JPM' },
+      { kinds: ['order'], start: '2024-03-01', end: '2024-05-31' },
+      { symbol: 'NVDA', kinds: ['note', 'order'], end: '2024-02-15' },
+    ];
+    for (const filter of filters) {
+      for (const query of [
+        [1, 0, 0],
+        [0, 1, 0.5],
+        [-1, 0.2, 0.9],
+      ]) {
+        const a = await indexed.query(query, 10, filter);
+        const b = await plain.query(query, 10, filter);
+        expect(a.map((hit) => hit.chunk.id)).toEqual(b.map((hit) => hit.chunk.id));
+        expect(a.length).toBeGreaterThan(0);
+        for (const [k, hit] of a.entries()) {
+          expect(hit.similarity).toBeCloseTo(b[k]?.similarity as number, 5);
+          expect(hit.chunk).toEqual(b[k]?.chunk);
+        }
+      }
+    }
+    await expect(indexed.query([1, 0], 5, { symbol: 'JPM' })).rejects.toThrow(/2 dimensions/);
+    await indexed.clear();
   });
 
   it('writes more than Chroma’s batch limit in one upsert', async () => {
