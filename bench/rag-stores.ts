@@ -313,7 +313,6 @@ export async function benchRagStores(_config: Config, emit: (line: object) => vo
     });
 
     const memory = createMemoryStore();
-    const heapBefore = process.memoryUsage().heapUsed;
     const memoryStarted = performance.now();
     await memory.upsert(chunks, vectors);
     const memoryUpsertMs = performance.now() - memoryStarted;
@@ -324,7 +323,6 @@ export async function benchRagStores(_config: Config, emit: (line: object) => vo
         limit: 20,
         filter: name,
         upsert_ms: ms(memoryUpsertMs),
-        heap_mib: mib(process.memoryUsage().heapUsed - heapBefore),
         ...(await measureQueries(memory, questions.slice(0, 50), filter)),
       });
     }
