@@ -15,6 +15,7 @@ import { benchOrders } from './orders.js';
 import { benchPortfolio } from './portfolio.js';
 import { benchPrices } from './prices.js';
 import { benchRag } from './rag.js';
+import { benchRagStores } from './rag-stores.js';
 import { benchStartup } from './startup.js';
 
 const GROUPS = {
@@ -28,6 +29,7 @@ const GROUPS = {
   prices: benchPrices,
   chat: benchChat,
   rag: benchRag,
+  'rag-stores': benchRagStores,
 } as const;
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -51,3 +53,4 @@ if (only === undefined || only === 'mcp') await benchMcp(config, emit);
 if (only === undefined || only === 'prices') await benchPrices(config, emit);
 if (only === undefined || only === 'chat') await benchChat(config, emit);
 if (only === undefined || only === 'rag') await benchRag(config, emit);
+if (only === undefined || only === 'rag-stores') await benchRagStores(config, emit);
