@@ -81,7 +81,8 @@ export async function benchRag(
       let hits = 0;
       for (const q of questions) {
         const { passages } = await retrieval.search(q.question, { mode, limit: 5 });
-        if (passages.some((p) => Object.values(p.cites).includes(q.expect))) hits++;
+        if (passages.some((p) => Object.values(p.cites).some((id) => q.expect.includes(id))))
+          hits++;
       }
       rates[mode] = hits / questions.length;
     }

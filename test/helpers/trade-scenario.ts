@@ -27,8 +27,8 @@ export const SCENARIO_SYMBOLS = [
 
 export interface ScenarioQuestion {
   question: string;
-  /** The id (a value of some passage's cites) that must be among the top 5. */
-  expect: string;
+  /** Ids (values of a passage's cites) of which at least one must be among the top 5. */
+  expect: string[];
   what: string;
 }
 
@@ -275,38 +275,42 @@ export async function buildScenario(
   const sellNvda = made[1]?.id as string;
   const xomOrder = made[7]?.orderIds[0] as string;
   return [
-    { question: 'why did we sell NVDA?', expect: sellNvda, what: 'the NVDA sell proposal' },
-    { question: 'what were my notes when I bought JPM?', expect: jpmNote, what: 'the JPM note' },
+    { question: 'why did we sell NVDA?', expect: [sellNvda], what: 'the NVDA sell proposal' },
+    { question: 'what were my notes when I bought JPM?', expect: [jpmNote], what: 'the JPM note' },
     {
       question: 'which trades came from the momentum rotation?',
-      expect: made[3]?.id as string,
+      expect: [3, 4, 11, 12, 18].map((k) => made[k]?.id as string),
       what: 'a momentum_rotation proposal',
     },
     {
       question: 'what did the sma_cross backtest on MSFT find?',
-      expect: backtest,
+      expect: [backtest],
       what: 'the MSFT backtest',
     },
     {
       question: 'why was the Intel trade rejected?',
-      expect: made[10]?.id as string,
+      expect: [made[10]?.id as string],
       what: 'the rejected INTC proposal',
     },
     {
       question: 'what lesson did I write about the energy hedge?',
-      expect: xomNote,
+      expect: [xomNote],
       what: 'the XOM lesson note',
     },
     {
       question: `what happened to order ${xomOrder}?`,
-      expect: xomOrder,
+      expect: [xomOrder],
       what: 'an order by its id',
     },
-    { question: 'tax-loss harvest', expect: made[16]?.id as string, what: 'the PG tax-loss sale' },
-    { question: 'stress test banks trim', expect: made[13]?.id as string, what: 'the JPM trim' },
+    {
+      question: 'tax-loss harvest',
+      expect: [made[16]?.id as string],
+      what: 'the PG tax-loss sale',
+    },
+    { question: 'stress test banks trim', expect: [made[13]?.id as string], what: 'the JPM trim' },
     {
       question: 'instructions in a note about TSLA',
-      expect: injected,
+      expect: [injected],
       what: 'the planted note, found as data',
     },
   ];
