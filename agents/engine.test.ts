@@ -213,6 +213,35 @@ describe('proposals and decisions', () => {
   });
 });
 
+describe('/explain', () => {
+  it('takes a proposal, an order or an imported trade id, and says when none has it', async () => {
+    const made = await say('/buy 5 MSFT', { thread: 'explain' });
+    const { proposal_id } = made.find((e) => e.type === 'proposal') as { proposal_id: string };
+    const approved = await say(`/approve ${proposal_id}`, { thread: 'explain' });
+    const orderId = /order ([0-9a-f-]{36})/.exec(textOf(approved))?.[1] as string;
+    const byOrder = await say(`/explain ${orderId}`);
+    expect(byOrder.filter((e) => e.type === 'tool_result').at(-1)).toMatchObject({
+      ok: true,
+      output: { proposal_id },
+    });
+    const { rows } = await db.pool.query<{ id: string }>(
+      `INSERT INTO imported_trades (trade_date, symbol, side, quantity, price, source_file, source_sha256, line, content_key, note)
+       VALUES ('2020-03-02', 'AAPL', 'buy', 3, 75.5, 'old-broker.csv', repeat('a', 64), 2, repeat('b', 32), 'bought the dip')
+       RETURNING id`,
+    );
+    const imported = (rows[0] as { id: string }).id;
+    const byImport = await say(`/explain ${imported}`);
+    expect(byImport.filter((e) => e.type === 'tool_result').at(-1)).toMatchObject({
+      ok: true,
+      output: { imported_trade_id: imported },
+    });
+    const nothing = await say('/explain 00000000-0000-4000-8000-000000000000');
+    const tried = nothing.filter((e) => e.type === 'tool_result');
+    expect(tried).toHaveLength(3);
+    expect(tried.every((e) => (e as { ok: boolean }).ok === false)).toBe(true);
+  });
+});
+
 describe('memory', () => {
   it('keeps each turn whole per principal, surface and thread, and /new starts another', async () => {
     await say('/quote MSFT', { thread: 'mem' });

@@ -483,19 +483,17 @@ export function createChatEngine(deps: ChatEngineDeps): ChatEngine {
           `typed by ${state.request.principal.handle} in chat: ${state.request.text.slice(0, 300)}`;
     // The person typed it: a proposal made by it is theirs, not the agent's.
     let result = await runTool(state, command.tool.name, args, 'principal');
-    if (
-      !result.ok &&
-      result.code === 'not_found' &&
-      command.alternate &&
-      args[command.alternate.field] !== undefined
-    ) {
+    if (command.alternate && args[command.alternate.field] !== undefined) {
       const { [command.alternate.field]: value, ...others } = args;
-      result = await runTool(
-        state,
-        command.tool.name,
-        { ...others, [command.alternate.with]: value },
-        'principal',
-      );
+      for (const other of command.alternate.with) {
+        if (result.ok || result.code !== 'not_found') break;
+        result = await runTool(
+          state,
+          command.tool.name,
+          { ...others, [other]: value },
+          'principal',
+        );
+      }
     }
     if (result.ok) say(state, renderOutput(result.output as Record<string, unknown>));
     else

@@ -21,8 +21,8 @@ export interface ToolCommand {
   filled?: readonly string[];
   /** A text field that takes every positional word, joined: `/ask why did we sell NVDA?`. */
   rest?: string;
-  /** A field whose id may name another kind of record: tried with `alternate` when not found. */
-  alternate?: { field: string; with: string };
+  /** A field whose id may name another kind of record: tried as each of `with`, in order, when not found. */
+  alternate?: { field: string; with: readonly string[] };
   summary: string;
 }
 
@@ -53,8 +53,8 @@ const ALIASES: readonly Alias[] = [
     name: 'explain',
     tool: 'explain_trade',
     positional: ['proposal_id'],
-    alternate: { field: 'proposal_id', with: 'order_id' },
-    summary: 'Everything stored about one proposal or order: /explain <proposal or order id>.',
+    alternate: { field: 'proposal_id', with: ['order_id', 'imported_trade_id'] },
+    summary: 'Everything stored about one proposal, order or imported trade: /explain <its id>.',
   },
   { name: 'stats', tool: 'trade_stats', positional: ['account'] },
   {
