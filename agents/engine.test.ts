@@ -130,6 +130,30 @@ describe('slash commands', () => {
 });
 
 describe('proposals and decisions', () => {
+  it('/explain of a proposal made in chat shows the turn that proposed it, as quoted text', async () => {
+    const events = await say('/buy 4 AAPL', { thread: 'explain' });
+    const proposal = events.find((e) => e.type === 'proposal') as Extract<
+      ChatEvent,
+      { type: 'proposal' }
+    >;
+    const explained = await say(`/explain ${proposal.proposal_id}`, { thread: 'other' });
+    const result = explained.find((e) => e.type === 'tool_result') as Extract<
+      ChatEvent,
+      { type: 'tool_result' }
+    >;
+    expect(result).toMatchObject({ tool: 'explain_trade', ok: true });
+    const output = result.output as {
+      chat_turn: { asked: string; channel: string; thread: string } | null;
+      untrusted_text?: { fields: string[] };
+    };
+    expect(output.chat_turn).toMatchObject({
+      asked: '/buy 4 AAPL',
+      channel: 'cli',
+      thread: 'explain',
+    });
+    expect(output.untrusted_text?.fields).toContain('chat_turn.asked');
+  });
+
   it('/buy proposes (never places) and the proposal event says it waits for approval', async () => {
     const events = await say('/buy 3 MSFT', { thread: 'trading' });
     const proposal = events.find((e) => e.type === 'proposal') as Extract<

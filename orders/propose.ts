@@ -325,7 +325,7 @@ export function createProposing(core: OrdersCore) {
       hash: string;
       input: Pick<
         ProposeInput,
-        'proposer' | 'channel' | 'rationale' | 'strategy' | 'expiresInSeconds'
+        'proposer' | 'channel' | 'rationale' | 'strategy' | 'origin' | 'expiresInSeconds'
       >;
       risk: unknown[];
       requiredApprovals: number;
@@ -354,6 +354,7 @@ export function createProposing(core: OrdersCore) {
       createdAt: created,
       expiresAt,
       strategy: values.input.strategy ?? null,
+      origin: values.input.origin ?? null,
       legs: values.legs,
     });
     return { id, createdAt: created, expiresAt };

@@ -1,6 +1,6 @@
 /** SQL for proposals, legs, approvals and orders: reading rows into the shapes of types.ts. */
 import type { Pool, PoolClient } from '../store/db/pool.js';
-import type { Leg, OrderRow, Proposal } from './types.js';
+import type { Leg, OrderRow, Proposal, ProposalOrigin } from './types.js';
 
 type Queryable = Pool | PoolClient;
 
@@ -404,6 +404,7 @@ export interface ProposalInsert {
   createdAt: Date;
   expiresAt: Date;
   strategy: string | null;
+  origin?: ProposalOrigin | null;
   legs: Leg[];
 }
 
@@ -415,8 +416,8 @@ export async function insertProposalRows(
   const { rows } = await client.query<{ id: string }>(
     `INSERT INTO proposals (account_id, kind, order_hash, proposed_by, proposer_kind, channel, rationale,
                             risk_results, required_approvals, cancel_order_id, created_at, expires_at,
-                            strategy)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+                            strategy, origin)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
     [
       values.accountId,
       values.kind,
@@ -431,6 +432,7 @@ export async function insertProposalRows(
       values.createdAt,
       values.expiresAt,
       values.strategy,
+      values.origin ? JSON.stringify(values.origin) : null,
     ],
   );
   const id = (rows[0] as { id: string }).id;

@@ -81,6 +81,12 @@ export interface Leg {
   referencePrice: string | null;
 }
 
+/** What led to a proposal (see ProposeInput.origin). */
+export interface ProposalOrigin {
+  strategy_params?: Record<string, number>;
+  screen?: { as_of: string; weights?: Record<string, number> };
+}
+
 export interface ProposeInput {
   accountId: string;
   legs: LegInput[];
@@ -89,6 +95,11 @@ export interface ProposeInput {
   rationale?: string;
   /** The strategy or idea it follows, for trade_stats: 1-40 of a-z, 0-9, _ . - (not hashed). */
   strategy?: string;
+  /**
+   * What led to it, as the proposer states it (strategy parameters, the screen that picked it),
+   * for explain_trade. Not hashed; validated by the caller.
+   */
+  origin?: ProposalOrigin;
   /** Default 900 (15 minutes), at most a day. */
   expiresInSeconds?: number;
 }

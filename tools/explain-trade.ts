@@ -6,10 +6,20 @@
  */
 import { z } from 'zod';
 import { isUuid } from '../orders/repo.js';
-import { legView, PROPOSAL_STATUSES, type Proposal } from '../orders/types.js';
+import { legView, PROPOSAL_STATUSES, type Proposal, type ProposalOrigin } from '../orders/types.js';
 import { requireReadAccess } from './account-access.js';
 import { legOutput, toToolError } from './proposal-output.js';
 import { defineTool, READ_ONLY, type ToolContext, ToolError } from './tool.js';
+import {
+  chatTurnOf,
+  counterpart,
+  provenanceOutput,
+  relatedNotes,
+  relatedPassages,
+  screenOf,
+  strategySignals,
+  type TradePoint,
+} from './trade-provenance.js';
 
 /** A trade as imported_trades stores it. */
 interface ImportedTradeRow {
@@ -124,6 +134,14 @@ export const explainTrade = defineTool({
           price: z.string().describe('Fill price in USD'),
           commission: z.string().describe('Commission in USD'),
           filled_at: z.string().describe('ISO timestamp of the fill'),
+          reference_price: z
+            .string()
+            .nullable()
+            .describe('The price the proposal was made at (USD)'),
+          slippage_bps: z
+            .number()
+            .nullable()
+            .describe('Fill against the reference price in basis points; positive = worse'),
         }),
       )
       .describe('Fills of those orders'),
@@ -140,10 +158,18 @@ export const explainTrade = defineTool({
       })
       .optional()
       .describe('What the imported file said'),
+    ...provenanceOutput,
     not_known: z.array(z.string()).describe('What is not known about it, and why'),
   }),
   writes: false,
-  quotedText: ['rationale', 'decision_reason', 'failure_reason'],
+  quotedText: [
+    'rationale',
+    'decision_reason',
+    'failure_reason',
+    'chat_turn.asked',
+    'related_notes.body',
+    'related_passages.text',
+  ],
   annotations: READ_ONLY,
   async handler(input, context) {
     const given = [input.proposal_id, input.order_id, input.imported_trade_id].filter(
@@ -188,6 +214,7 @@ export const explainTrade = defineTool({
          FROM fills WHERE order_id = ANY($1::uuid[]) ORDER BY filled_at, id`,
       [orders.map((o) => o.id)],
     );
+    const provenance = await proposalProvenance(context, proposal, orders, fills);
     const checks = proposal.riskResults as {
       leg?: number;
       rule?: string;
@@ -238,16 +265,23 @@ export const explainTrade = defineTool({
         failure_reason: o.failureReason,
         submitted_at: o.submittedAt,
       })),
-      fills: fills.map((f) => ({
-        order_id: f.order_id,
-        symbol: f.symbol,
-        side: f.side,
-        quantity: f.quantity,
-        price: f.price,
-        commission: f.commission,
-        filled_at: f.filled_at.toISOString(),
-      })),
-      not_known: [],
+      fills: fills.map((f) => {
+        const order = orders.find((o) => o.id === f.order_id);
+        const reference =
+          proposal.legs.find((leg) => leg.leg === order?.leg)?.referencePrice ?? null;
+        return {
+          order_id: f.order_id,
+          symbol: f.symbol,
+          side: f.side,
+          quantity: f.quantity,
+          price: f.price,
+          commission: f.commission,
+          filled_at: f.filled_at.toISOString(),
+          reference_price: reference,
+          slippage_bps: slippageBps(f.side, f.price, reference),
+        };
+      }),
+      ...provenance,
     };
   },
 });
@@ -309,6 +343,144 @@ async function explainImported(context: ToolContext, id: string) {
       file: trade.source_file,
       line: trade.line,
     },
+    ...(await importedProvenance(context, trade, notKnown)),
+  };
+}
+
+/** Basis points the fill was worse (positive) or better than the reference price. */
+function slippageBps(side: string, price: string, reference: string | null): number | null {
+  if (reference === null || Number(reference) <= 0) return null;
+  const bps = ((Number(price) - Number(reference)) / Number(reference)) * 1e4;
+  return Math.round((side === 'buy' ? bps : -bps) * 100) / 100;
+}
+
+/** Signals, screen, chat turn, notes and passages of a proposal, with what is not known. */
+async function proposalProvenance(
+  context: ToolContext,
+  proposal: Proposal,
+  orders: { id: string; leg: number }[],
+  fills: { order_id: string; filled_at: Date }[],
+) {
+  const { rows } = await context.pool.query<{ origin: ProposalOrigin | null }>(
+    'SELECT origin FROM proposals WHERE id = $1',
+    [proposal.id],
+  );
+  const origin = rows[0]?.origin ?? null;
+  const notKnown: string[] = [];
+  if (orders.length === 0) notKnown.push('no orders yet: it has not been approved and sent');
+  const first = proposal.legs[0];
+  if (!first)
+    return {
+      signals: [],
+      screen: null,
+      ...(await chatTurnOf(context, proposal.id).then(({ found, notKnown: missing }) => {
+        notKnown.push(...missing);
+        return { chat_turn: found };
+      })),
+      related_notes: [],
+      related_passages: [],
+      not_known: notKnown,
+    };
+  // The first few legs, each with the other side of its position.
+  const points: TradePoint[] = [];
+  for (const leg of proposal.legs.slice(0, 5)) {
+    const order = orders.find((o) => o.leg === leg.leg);
+    const filled = fills.find((f) => f.order_id === order?.id)?.filled_at;
+    const point: TradePoint = {
+      symbol: leg.symbol,
+      side: leg.side,
+      date: (filled ?? new Date(proposal.createdAt)).toISOString().slice(0, 10),
+      order_id: order?.id ?? null,
+      imported_trade_id: null,
+    };
+    points.push(point);
+    const other = await counterpart(context, proposal.accountId, point);
+    if (other) points.push(other);
+  }
+  const [signals, screen, chat] = await Promise.all([
+    strategySignals(context, proposal.strategy, origin, points),
+    screenOf(context, first.symbol, origin),
+    chatTurnOf(context, proposal.id),
+  ]);
+  const orderIds = orders.map((o) => o.id);
+  const notes = await relatedNotes(context, {
+    proposalId: proposal.id,
+    orderIds,
+    symbol: first.symbol,
+    date: proposal.createdAt.slice(0, 10),
+  });
+  const passages = await relatedPassages(context, {
+    ids: [proposal.id, ...orderIds],
+    noteIds: notes.map((n) => n.note_id),
+    symbol: first.symbol,
+    question: `${first.side} ${first.symbol} ${proposal.strategy ?? ''} ${proposal.rationale}`,
+  });
+  notKnown.push(...signals.notKnown, ...screen.notKnown, ...chat.notKnown, ...passages.notKnown);
+  return {
+    signals: signals.found,
+    screen: screen.found,
+    chat_turn: chat.found,
+    related_notes: notes,
+    related_passages: passages.found,
     not_known: notKnown,
+  };
+}
+
+/** Signals (defaults: a file records no parameters), notes and passages of an imported trade. */
+async function importedProvenance(
+  context: ToolContext,
+  trade: ImportedTradeRow,
+  notKnown: string[],
+) {
+  const point: TradePoint = {
+    symbol: trade.symbol,
+    side: trade.side,
+    date: trade.trade_date,
+    order_id: null,
+    imported_trade_id: trade.id,
+  };
+  // The other side among the same file history: the next imported sell, or the last imported buy.
+  const later = trade.side === 'buy';
+  const { rows } = await context.pool.query<{ id: string; trade_date: string }>(
+    `SELECT id, trade_date::text FROM imported_trades
+      WHERE account_id = $1 AND symbol = $2 AND side = $3 AND id <> $4
+        AND ${later ? 'trade_date >= $5::date' : 'trade_date <= $5::date'}
+      ORDER BY trade_date ${later ? 'ASC' : 'DESC'}, line LIMIT 1`,
+    [trade.account_id, trade.symbol, later ? 'sell' : 'buy', trade.id, trade.trade_date],
+  );
+  const points = [point];
+  if (rows[0])
+    points.push({
+      symbol: trade.symbol,
+      side: later ? 'sell' : 'buy',
+      date: rows[0].trade_date,
+      order_id: null,
+      imported_trade_id: rows[0].id,
+    });
+  const signals = await strategySignals(context, trade.strategy, null, points);
+  const notes = await relatedNotes(context, {
+    proposalId: null,
+    orderIds: [],
+    symbol: trade.symbol,
+    date: trade.trade_date,
+  });
+  const passages = await relatedPassages(context, {
+    ids: [trade.id],
+    noteIds: notes.map((n) => n.note_id),
+    symbol: trade.symbol,
+    question: `${trade.side} ${trade.symbol} ${trade.strategy ?? ''} ${trade.note ?? ''}`,
+  });
+  return {
+    signals: signals.found,
+    screen: null,
+    chat_turn: null,
+    related_notes: notes,
+    related_passages: passages.found,
+    not_known: [
+      ...notKnown,
+      ...signals.notKnown.filter((line) => !line.startsWith('no strategy named')),
+      'no screen: an imported trade records none',
+      ...passages.notKnown,
+    ],
   };
 }

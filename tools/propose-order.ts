@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { askToApprove } from './approval-form.js';
 import { proposalSource } from './context.js';
+import { originFields, proposalOrigin } from './proposal-origin.js';
 import {
   proposalOutput,
   requireProposeScope,
@@ -51,12 +52,14 @@ export const proposeOrder = defineTool({
       .max(2000)
       .describe('Why this order, in a sentence or two; shown to the human who approves it'),
     strategy: strategyField,
+    ...originFields,
   }),
   output: proposalOutput,
   writes: true,
   annotations: PROPOSES,
   async handler(input, context) {
     requireProposeScope(context, 'propose_order');
+    const origin = proposalOrigin(input);
     try {
       const proposal = await context.orders.propose({
         accountId: input.account,
@@ -74,6 +77,7 @@ export const proposeOrder = defineTool({
         ...proposalSource(context),
         rationale: input.rationale,
         strategy: input.strategy,
+        ...(origin ? { origin } : {}),
       });
       return await askToApprove(proposal, context);
     } catch (error) {

@@ -9,7 +9,7 @@ import { CHUNK_KINDS } from '../rag/documents.js';
 import { createHashEmbedder } from '../rag/embedders/hash-embedder.js';
 import { createRetrieval, type Retrieval } from '../rag/retrieval.js';
 import type { Pool } from '../store/db/pool.js';
-import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
+import { defineTool, isoDate, READ_ONLY, type ToolContext, ToolError } from './tool.js';
 
 /** Keyword-only retrieval for a process that has none of its own (one per pool, so it remembers where it caught up). */
 const fallbacks = new WeakMap<Pool, Retrieval>();
@@ -20,6 +20,11 @@ function fallbackRetrieval(pool: Pool): Retrieval {
     fallbacks.set(pool, retrieval);
   }
   return retrieval;
+}
+
+/** The process's retrieval, or keyword-only retrieval over the pool when it has none. */
+export function retrievalOf(context: Pick<ToolContext, 'pool' | 'retrieval'>): Retrieval {
+  return context.retrieval ?? fallbackRetrieval(context.pool);
 }
 
 const passage = z.object({
@@ -81,7 +86,7 @@ export const searchTradeHistory = defineTool({
         `start ${input.start} is after end ${input.end}; give start ≤ end`,
         'bad_input',
       );
-    const retrieval = context.retrieval ?? fallbackRetrieval(context.pool);
+    const retrieval = retrievalOf(context);
     const caught = await retrieval.catchUp();
     context.signal.throwIfAborted();
     const result = await retrieval.search(input.question, {

@@ -274,18 +274,21 @@ describe('trade_stats with imported trades', () => {
       expect(rows[0]).toEqual({ n: 0 });
     });
 
-    it('a proposal still explains as before, with nothing missing and no imported fields', async () => {
+    it('a proposal still explains as before, with no imported fields, and says what is not known of it', async () => {
       const { rows } = await db.pool.query<{ id: string }>(
         "SELECT id FROM proposals WHERE rationale = 'test KO'",
       );
       const explained = await call(explainTrade, { proposal_id: rows[0]?.id });
       expect(explained.imported_trade_id).toBeUndefined();
       expect(explained.imported_trade).toBeUndefined();
-      expect(explained).toMatchObject({
-        not_known: [],
-        rationale: 'test KO',
-        strategy: 'core',
-      });
+      expect(explained).toMatchObject({ rationale: 'test KO', strategy: 'core', signals: [] });
+      // A proposal of the test account, proposed outside chat with a label that names no
+      // built-in strategy: each missing part is said, and nothing about imports.
+      expect(explained.not_known).toEqual([
+        expect.stringMatching(/"core" is a label, not a built-in strategy/),
+        'no screen was recorded as leading to it',
+        'no chat turn: it was not proposed in a chat',
+      ]);
     });
 
     it('refuses two ids at once, an unknown id, and a trade of an account the caller cannot read', async () => {
