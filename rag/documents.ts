@@ -1,77 +1,30 @@
 /**
  * The passages retrieval answers from, built from what the platform and the trader wrote:
  * proposals (rationale, legs, risk results, who proposed and through which channel, the
- * decision), orders with their fills (slippage against the reference price), journal notes,
- * stored backtests, and imported trades. Each passage has a stable id (`kind:source id[:part]`),
+ * decision), orders with their fills (slippage against the reference price), closed round
+ * trips and optimization results (trade-documents.ts), journal notes, stored backtests, and
+ * imported trades. Each passage has a stable id (`kind:source id[:part]`),
  * so building again gives the same ids, and flat metadata (kind, symbol, side, strategy, dates,
  * the ids it cites). Long texts are cut at sentence ends into parts of about 800 characters.
  */
-import { createHash } from 'node:crypto';
 import type { Pool } from '../store/db/pool.js';
+import { type Batch, chunksOf, day } from './chunking.js';
 import type { Chunk } from './ports.js';
+import { optimizations, roundTrips } from './trade-documents.js';
+
+export { sha256, splitText } from './chunking.js';
 
 /** The kinds of passages. */
-export const CHUNK_KINDS = ['proposal', 'order', 'note', 'backtest', 'imported_trade'] as const;
+export const CHUNK_KINDS = [
+  'proposal',
+  'order',
+  'round_trip',
+  'note',
+  'backtest',
+  'optimization',
+  'imported_trade',
+] as const;
 export type ChunkKind = (typeof CHUNK_KINDS)[number];
-
-/** About this many characters a part. */
-const PART = 800;
-
-export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** Splits text at sentence ends into parts of at most ~PART characters (a longer sentence is cut at a space). */
-export function splitText(text: string, size = PART): string[] {
-  if (text.length <= size) return [text];
-  const sentences = text.match(/[^.!?\n]+[.!?\n]*\s*/g) ?? [text];
-  const parts: string[] = [];
-  let current = '';
-  for (const sentence of sentences) {
-    if ((current + sentence).length > size && current !== '') {
-      parts.push(current.trim());
-      current = '';
-    }
-    let rest = sentence;
-    while (rest.length > size) {
-      const cut = rest.lastIndexOf(' ', size) > size / 2 ? rest.lastIndexOf(' ', size) : size;
-      parts.push(rest.slice(0, cut).trim());
-      rest = rest.slice(cut);
-    }
-    current += rest;
-  }
-  if (current.trim() !== '') parts.push(current.trim());
-  return parts;
-}
-
-const day = (value: Date | string | null | undefined) =>
-  value === null || value === undefined ? undefined : new Date(value).toISOString().slice(0, 10);
-
-/** One source as passages (parts share its metadata; ids `kind:source[:k]`). */
-function chunksOf(
-  kind: ChunkKind,
-  sourceId: string,
-  text: string,
-  meta: Omit<Chunk['metadata'], 'kind' | 'cites' | 'embedder'>,
-  cites: Record<string, string>,
-): Chunk[] {
-  const parts = splitText(text);
-  return parts.map((part, k) => ({
-    id: parts.length === 1 ? `${kind}:${sourceId}` : `${kind}:${sourceId}:${k + 1}`,
-    text: part,
-    metadata: {
-      kind,
-      ...Object.fromEntries(Object.entries(meta).filter(([, v]) => v !== undefined && v !== null)),
-      cites: JSON.stringify(cites),
-      embedder: '',
-    },
-  }));
-}
-
-interface Batch {
-  /** Passages of the sources in this batch. */
-  chunks: Chunk[];
-  /** Sources read (for progress). */
-  sources: number;
-}
 
 /** Proposals with legs, risk results, proposer, channel and decision. */
 async function proposals(
@@ -87,6 +40,7 @@ async function proposals(
     account_id: string;
     rationale: string;
     strategy: string | null;
+    origin: { strategy_params?: Record<string, number>; screen?: { as_of: string } } | null;
     risk_results: { passed?: boolean; message?: string; rule?: string }[];
     channel: string;
     proposer_kind: string;
@@ -104,7 +58,7 @@ async function proposals(
       reference_price: string | null;
     }[];
   }>(
-    `SELECT p.id, p.kind, p.status, p.account_id, p.rationale, p.strategy, p.risk_results, p.channel,
+    `SELECT p.id, p.kind, p.status, p.account_id, p.rationale, p.strategy, p.origin, p.risk_results, p.channel,
             p.proposer_kind, pr.handle, p.created_at, p.decided_at, p.decision_reason, p.failure_reason,
             COALESCE((SELECT json_agg(json_build_object('symbol', l.symbol, 'side', l.side, 'quantity', l.quantity,
                        'notional', l.notional, 'type', l.type, 'reference_price', l.reference_price) ORDER BY l.leg)
@@ -126,7 +80,13 @@ async function proposals(
       .map((r) => r.message ?? r.rule ?? 'failed');
     const text = [
       `Proposal ${p.id} (${p.kind}, ${p.status}) on account ${p.account_id}: ${legs || 'cancel'}.`,
-      `Proposed by ${p.handle ?? p.proposer_kind} (${p.proposer_kind}) through ${p.channel} on ${day(p.created_at)}${p.strategy ? `, strategy ${p.strategy}` : ''}.`,
+      `Proposed by ${p.handle ?? p.proposer_kind} (${p.proposer_kind}) through ${p.channel} on ${day(p.created_at)}${p.strategy ? `, strategy ${p.strategy}` : ''}${
+        p.origin?.strategy_params
+          ? ` (${Object.entries(p.origin.strategy_params)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')})`
+          : ''
+      }${p.origin?.screen ? `, picked by the screen of ${p.origin.screen.as_of}` : ''}.`,
       `Rationale: "${p.rationale}".`,
       `Risk: ${failed.length === 0 ? 'all checks passed' : `failed: ${failed.join('; ')}`}.`,
       p.decided_at
@@ -152,6 +112,12 @@ async function proposals(
     );
   });
   return { chunks, sources: rows.length, last: rows.at(-1)?.id ?? null };
+}
+
+/** The first and last day of some times, as passage metadata. */
+function span(times: (Date | string)[]): { date?: string; date_end?: string } {
+  const days = times.map((time) => day(time) as string).sort();
+  return { date: days[0], date_end: days.length > 1 ? days.at(-1) : undefined };
 }
 
 /** Orders with their fills and slippage against the reference price. */
@@ -202,8 +168,9 @@ async function orders(
         symbol: o.symbol,
         side: o.side,
         strategy: o.strategy ?? undefined,
-        date: day(o.created_at),
-        date_end: day(o.fills.at(-1)?.filled_at),
+        // The order's days: from its creation (or an earlier fill, when a broker backdates one)
+        // to its last fill.
+        ...span([o.created_at, ...o.fills.map((f) => f.filled_at)]),
       },
       {
         order_id: o.id,
@@ -336,7 +303,9 @@ async function importedTrades(
 const READERS: Record<ChunkKind, typeof proposals> = {
   proposal: proposals,
   order: orders,
+  round_trip: roundTrips,
   note: notes,
+  optimization: optimizations,
   backtest: backtests,
   imported_trade: importedTrades,
 };
@@ -365,16 +334,12 @@ export async function* allChunks(
 
 /** How many sources a full rebuild reads (for a progress bar's total). */
 export async function countSources(pool: Pool): Promise<number> {
-  const { rows } = await pool.query<{ n: string; imported: boolean }>(
+  const { rows } = await pool.query<{ n: string }>(
     `SELECT (SELECT count(*) FROM proposals) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM notes)
-          + (SELECT count(*) FROM backtests WHERE status = 'done') AS n,
-            to_regclass('imported_trades') IS NOT NULL AS imported`,
+          + (SELECT count(*) FROM backtests WHERE status = 'done') + (SELECT count(*) FROM optimizations)
+          + (SELECT count(*) FROM imported_trades)
+          + (SELECT count(*) FROM (SELECT account_id, symbol FROM orders WHERE filled_quantity > 0
+                                   UNION SELECT account_id, symbol FROM imported_trades) g) AS n`,
   );
-  let total = Number(rows[0]?.n ?? 0);
-  if (rows[0]?.imported)
-    total += Number(
-      (await pool.query<{ n: string }>('SELECT count(*) AS n FROM imported_trades')).rows[0]?.n ??
-        0,
-    );
-  return total;
+  return Number(rows[0]?.n ?? 0);
 }

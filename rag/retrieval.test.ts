@@ -77,6 +77,36 @@ describe('retrieval', () => {
     expect(hybrid.hits).toBeGreaterThanOrEqual(Math.max(keyword.hits, vector.hits));
   });
 
+  it('has a round-trip passage per closed trade, citing both sides, and one per stored optimization', async () => {
+    const { rows: proposals } = await db.pool.query<{ id: string; side: string }>(
+      `SELECT p.id, l.side FROM proposals p JOIN proposal_legs l ON l.proposal_id = p.id
+        WHERE l.symbol = 'JNJ' ORDER BY p.created_at`,
+    );
+    const { rows } = await db.pool.query<{ body: string; cites: Record<string, string> }>(
+      "SELECT body, cites FROM rag_chunks WHERE kind = 'round_trip' AND symbol = 'JNJ'",
+    );
+    // Bought 10 at 165 (week 9), sold 5 at 166.65 (week 17): (166.65 − 165) × 5 − 1 × 5/10 − 1 = 6.75.
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.body).toMatch(
+      /^Round trip on account paper: long 5 JNJ; bought on 2021-03-08 at 165\.00 \(proposal .*\), sold on 2021-05-03 at 166\.65 \(proposal .*\); held 56\.0 days, P&L \+6\.75 USD \(0\.82 %\), a win\. Reason given for the exit: "Spin-off/,
+    );
+    expect(rows[0]?.cites).toMatchObject({
+      entry_proposal_id: proposals.find((p) => p.side === 'buy')?.id,
+      proposal_id: proposals.find((p) => p.side === 'sell')?.id,
+    });
+    // Every closed trade of the scenario has one: NVDA, XOM, AAPL, JPM, KO, PG, JNJ, WMT.
+    const { rows: symbols } = await db.pool.query(
+      "SELECT array_agg(DISTINCT symbol ORDER BY symbol) AS s FROM rag_chunks WHERE kind = 'round_trip'",
+    );
+    expect(symbols[0].s).toEqual(['AAPL', 'JNJ', 'JPM', 'KO', 'NVDA', 'PG', 'WMT', 'XOM']);
+    const found = await retrieval.search('optimization sma_cross MSFT', {
+      filter: { kinds: ['optimization'] },
+    });
+    expect(found.passages[0]?.text).toMatch(
+      /^Optimization .* of sma_cross on MSFT .*best MSFT: fast=15 slow=120 \(sharpe 1\.070\)\. Walk-forward: MSFT: 4 folds, mean out-of-sample sharpe 0\.740/,
+    );
+  });
+
   it('filters by symbol, side, kind and dates', async () => {
     const sells = await retrieval.search('why', {
       filter: { symbol: 'NVDA', side: 'sell' },

@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../test/helpers/database.
 import { SAMPLE_DIR } from '../test/helpers/fixtures.js';
 import { invokeTool } from './invoke.js';
 import { optimizeStrategyTool } from './optimize-strategy.js';
+import { searchTradeHistory } from './search-trade-history.js';
 import type { Tool, ToolContext } from './tool.js';
 
 let db: TestDatabase;
@@ -93,6 +94,31 @@ it('finds the same best parameters as the optimizer, per symbol, and reports pro
   await runner.close();
   expect(direct.priceMode).toBe('adjusted');
   expect(output.best.map((b) => b.params)).toEqual(direct.best.map((b) => b.params));
+
+  // The run is kept, and retrieval answers "what did the last optimization find?" from it.
+  const id = (result.output as { optimization_id: string }).optimization_id;
+  const { rows } = await db.pool.query(
+    'SELECT strategy, symbols, backtests, best, start_date::text AS start FROM optimizations WHERE id = $1',
+    [id],
+  );
+  expect(rows[0]).toMatchObject({
+    strategy: 'sma_cross',
+    symbols: ['AAPL', 'KO'],
+    backtests: 32,
+    start: '2010-01-01',
+    best: output.best.map((b) => ({ symbol: b.symbol, params: b.params, score: b.score })),
+  });
+  const found = await invokeTool(
+    searchTradeHistory as unknown as Tool,
+    { question: 'what did the last optimization of sma_cross on AAPL find?' },
+    context(),
+  );
+  expect(
+    found.ok &&
+      (found.output as { passages: { cites: Record<string, string> }[] }).passages[0]?.cites,
+  ).toEqual({
+    optimization_id: id,
+  });
 });
 
 it('refuses more than the backtest budget, unknown parameters and a cancelled call, with messages', async () => {

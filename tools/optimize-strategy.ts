@@ -19,7 +19,13 @@ import {
 import { createThreadRunner } from '../store/jobs/task-runner.js';
 import { FileRejected } from '../store/market-data/bar-file.js';
 import { filesFor, loadSeries, MissingDataError } from '../store/market-data/load-series.js';
-import { ENGINE_SETTINGS_BARE, engineConfigOf, heldToBudget } from './engine-settings.js';
+import { saveOptimization } from '../store/repos/optimizations-repo.js';
+import {
+  ENGINE_SETTINGS_BARE,
+  engineConfigOf,
+  heldToBudget,
+  storedSettings,
+} from './engine-settings.js';
 import { seriesSourceOf } from './series-source.js';
 import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
@@ -107,6 +113,9 @@ const score = z.number().nullable();
 const span = z.object({ start: z.string(), end: z.string() });
 
 const output = z.object({
+  optimization_id: z
+    .string()
+    .describe('Id of the stored result (search_trade_history finds it later)'),
   strategy: z.string().describe('Strategy searched'),
   method: z.string().describe('Search method used'),
   objective: z.string().describe('Objective maximised (the first of objectives)'),
@@ -322,15 +331,43 @@ export const optimizeStrategyTool = defineTool({
       const elapsedMs = performance.now() - started;
       const objective = report.objectives[0] as string;
       const full = request.detail === 'full';
+      const best = report.best.map((one) => ({
+        symbol: one.symbol,
+        params: one.params,
+        score: finite(one.scores[objective]),
+      }));
+      const walkForward = folds > 0 ? walkForwardOutput(report) : undefined;
+      const optimizationId = await saveOptimization(context.pool, {
+        createdBy: context.principal.id || null,
+        strategy: report.strategy,
+        method: report.method,
+        objective,
+        symbols,
+        startDate: request.start ?? null,
+        endDate: request.end ?? null,
+        priceMode: report.priceMode,
+        backtests: report.backtests,
+        best,
+        walkForward:
+          walkForward?.map((one) => ({
+            symbol: one.symbol,
+            folds: one.summary.folds,
+            mean_in_sample: one.summary.mean_in_sample,
+            mean_out_of_sample: one.summary.mean_out_of_sample,
+            degradation: one.summary.degradation,
+            most_common_params: one.summary.most_common_params,
+          })) ?? null,
+        settings: { ...storedSettings(request), price_mode: request.price_mode },
+      });
       return {
+        optimization_id: optimizationId,
         strategy: report.strategy,
         method: report.method,
         objective,
         price_mode: report.priceMode,
         prices: describePriceMode(report.priceMode),
-        best: report.best.map((one) => ({
-          symbol: one.symbol,
-          params: one.params,
+        best: report.best.map((one, k) => ({
+          ...(best[k] as (typeof best)[number]),
           score: one.scores[objective] ?? null,
           ...(full ? { scores: one.scores } : {}),
         })),
@@ -350,7 +387,7 @@ export const optimizeStrategyTool = defineTool({
             }
           : {}),
         ...(report.objectives.length > 1 ? { front: report.front } : {}),
-        ...(folds > 0 ? { walk_forward: walkForwardOutput(report) } : {}),
+        ...(walkForward ? { walk_forward: walkForward } : {}),
       };
     } catch (error) {
       if (

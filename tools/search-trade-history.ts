@@ -39,7 +39,7 @@ const passage = z.object({
   cites: z
     .record(z.string(), z.string())
     .describe(
-      'Ids to cite: proposal_id, order_id, fill_id, note_id, backtest_id, imported_trade_id, external_id',
+      'Ids to cite: proposal_id, order_id, fill_id, note_id, backtest_id, optimization_id, imported_trade_id, external_id; a round trip also entry_proposal_id, entry_order_id or entry_imported_trade_id',
     ),
   score: z.number().describe('Fused rank score (higher is better)'),
   vector_rank: z.number().nullable().describe('Rank by meaning, when found that way'),
@@ -50,7 +50,7 @@ export const searchTradeHistory = defineTool({
   name: 'search_trade_history',
   title: 'Search the trade history',
   description:
-    'Finds the passages of the trader\'s own history that answer a question ("why did we sell NVDA?", "my notes when I bought JPM", "trades from momentum_rotation"): proposals with rationales and risk results, orders and fills, journal notes, imported trades and stored backtests, each with the ids to cite. Filters narrow it. For performance figures use trade_stats. Read-only.',
+    'Finds the passages of the trader\'s own history that answer a question ("why did we sell NVDA?", "my notes when I bought JPM", "trades from momentum_rotation"): proposals with rationales and risk results, orders and fills, closed round trips with P&L, journal notes, imported trades, stored backtests and optimizations, each with the ids to cite. Filters narrow it. For performance figures use trade_stats. Read-only.',
   input: z.object({
     question: z.string().min(1).max(1000).describe('What to find, in words.'),
     symbol: z.string().min(1).max(20).optional().describe('Only passages about this ticker.'),

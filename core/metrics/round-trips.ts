@@ -16,6 +16,8 @@ export interface TradeFill {
   at: Date;
   /** The strategy label of the proposal the order came from, if any. */
   strategy: string | null;
+  /** The caller's id of the fill, carried into the round trips it opens or closes. */
+  ref?: string;
 }
 
 /** A closed trade. */
@@ -33,6 +35,9 @@ export interface RoundTrip {
   holdingDays: number;
   /** USD after the commissions of both sides. */
   pnl: number;
+  /** With refs on the fills: the refs of the entry fills closed, and of the closing fill. */
+  entryRefs?: string[];
+  exitRef?: string;
 }
 
 interface Lot {
@@ -42,6 +47,7 @@ interface Lot {
   commissionPerShare: number;
   at: Date;
   strategy: string | null;
+  ref?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -105,6 +111,12 @@ export function roundTrips(fills: readonly TradeFill[]): {
         exitAt: fill.at,
         holdingDays: heldDays / quantity,
         pnl,
+        ...(fill.ref !== undefined
+          ? {
+              exitRef: fill.ref,
+              entryRefs: pieces.flatMap(({ lot }) => (lot.ref === undefined ? [] : [lot.ref])),
+            }
+          : {}),
       });
     }
     if (remaining > EPSILON)
@@ -115,6 +127,7 @@ export function roundTrips(fills: readonly TradeFill[]): {
         commissionPerShare: exitCommissionPerShare,
         at: fill.at,
         strategy: fill.strategy,
+        ...(fill.ref !== undefined ? { ref: fill.ref } : {}),
       });
   }
   const stillOpen = [...lots.entries()]

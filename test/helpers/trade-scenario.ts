@@ -10,6 +10,7 @@ import type { Pool } from '../../store/db/pool.js';
 import { importPaths } from '../../store/market-data/import-paths.js';
 import { saveBacktest } from '../../store/repos/backtests-repo.js';
 import { insertNote } from '../../store/repos/notes-repo.js';
+import { saveOptimization } from '../../store/repos/optimizations-repo.js';
 import { SAMPLE_DIR } from './fixtures.js';
 
 export const SCENARIO_SYMBOLS = [
@@ -228,6 +229,36 @@ export async function buildScenario(
       orderIds: outcome.status === 'submitted' ? outcome.orders.map((o) => o.id) : [],
     });
   }
+  // The recording broker books no fills: write them, a week apart, buys at the scenario price and
+  // sells off it by how each trade went (NVDA +12 %, the XOM stop −8 %, …), $1 commission each.
+  const exits: Record<string, number> = {
+    NVDA: 0.12,
+    XOM: -0.08,
+    AAPL: 0.05,
+    JPM: 0.03,
+    KO: 0.02,
+    PG: -0.04,
+    JNJ: 0.01,
+    WMT: -0.02,
+  };
+  for (const [k, trade] of trades.entries()) {
+    const order = made[k]?.orderIds[0];
+    if (!order) continue;
+    const base = Number(SCENARIO_PRICES[trade.symbol]);
+    const price = trade.side === 'buy' ? base : base * (1 + (exits[trade.symbol] ?? 0));
+    await pool.query(
+      `INSERT INTO fills (order_id, account_id, symbol, side, quantity, price, commission, filled_at)
+       VALUES ($1, 'paper', $2, $3, $4, $5, 1, $6)`,
+      [
+        order,
+        trade.symbol,
+        trade.side,
+        trade.quantity,
+        price.toFixed(2),
+        new Date(Date.UTC(2021, 0, 4 + 7 * k, 15)),
+      ],
+    );
+  }
   const note = async (symbol: string, body: string, proposalId?: string) =>
     (await insertNote(pool, { principalId, symbol, body, ...(proposalId ? { proposalId } : {}) }))
       .id;
@@ -272,6 +303,44 @@ export async function buildScenario(
     curve: { dates: ['2015-01-02', '2020-12-31'], equity: [100000, 180000] },
     trades: [],
   } as never);
+  // Two optimizations: the one asked about, and an older one of another symbol and strategy.
+  await saveOptimization(pool, {
+    createdBy: principalId,
+    strategy: 'rsi_reversion',
+    method: 'grid',
+    objective: 'sharpe',
+    symbols: ['AAPL'],
+    startDate: '2010-01-04',
+    endDate: '2019-12-31',
+    priceMode: 'adjusted',
+    backtests: 48,
+    best: [{ symbol: 'AAPL', params: { period: 14, lower: 30, upper: 70 }, score: 0.41 }],
+    walkForward: null,
+    settings: {},
+  });
+  const optimization = await saveOptimization(pool, {
+    createdBy: principalId,
+    strategy: 'sma_cross',
+    method: 'tpe',
+    objective: 'sharpe',
+    symbols: ['MSFT'],
+    startDate: '2012-01-03',
+    endDate: '2020-12-31',
+    priceMode: 'adjusted',
+    backtests: 100,
+    best: [{ symbol: 'MSFT', params: { fast: 15, slow: 120 }, score: 1.07 }],
+    walkForward: [
+      {
+        symbol: 'MSFT',
+        folds: 4,
+        mean_in_sample: 1.2,
+        mean_out_of_sample: 0.74,
+        degradation: 0.46,
+        most_common_params: { fast: 15, slow: 120 },
+      },
+    ],
+    settings: {},
+  });
   const sellNvda = made[1]?.id as string;
   const xomOrder = made[7]?.orderIds[0] as string;
   return [
@@ -286,6 +355,17 @@ export async function buildScenario(
       question: 'what did the sma_cross backtest on MSFT find?',
       expect: [backtest],
       what: 'the MSFT backtest',
+    },
+    {
+      question: 'what did the last optimization of sma_cross on MSFT find?',
+      expect: [optimization],
+      what: 'the MSFT optimization',
+    },
+    {
+      question: 'how much did we make on the XOM round trip?',
+      // A round trip cites its closing proposal and order.
+      expect: [made[7]?.id as string],
+      what: 'the XOM round trip (or its sell)',
     },
     {
       question: 'why was the Intel trade rejected?',
