@@ -367,7 +367,16 @@ describe('hostile input', () => {
     expect(
       (explained.body.output as { untrusted_text: { fields: string[]; note: string } })
         .untrusted_text,
-    ).toMatchObject({ fields: ['rationale', 'decision_reason', 'failure_reason'] });
+    ).toMatchObject({
+      fields: [
+        'rationale',
+        'decision_reason',
+        'failure_reason',
+        'chat_turn.asked',
+        'related_notes.body',
+        'related_passages.text',
+      ],
+    });
   });
 });
 

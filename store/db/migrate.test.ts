@@ -26,6 +26,7 @@ const TABLES = [
   'instruments',
   'messages',
   'notes',
+  'optimizations',
   'orders',
   'pgmigrations',
   'positions',
