@@ -109,7 +109,7 @@ export async function keywordSearch(
   query: string,
   filter: ChunkFilter,
   limit: number,
-): Promise<{ row: KeywordRow; score: number }[]> {
+): Promise<{ id: string; score: number }[]> {
   const wanted = [...new Set(terms(query))].slice(0, 24);
   if (wanted.length === 0) return [];
   const lexemes = wanted.map(quote);
@@ -120,8 +120,9 @@ export async function keywordSearch(
   const byRarity = [...present].sort((a, b) => (df[a] as number) - (df[b] as number));
   const choosing = byRarity.filter((k, i) => i < 2 || (df[k] as number) < DF_CAP);
   const where = filterSql(filter, 2);
-  const { rows } = await pool.query<KeywordRow>(
-    `SELECT ${COLUMNS} FROM rag_chunks
+  // Only what scoring needs; the passages shown are read afterwards, a handful of rows.
+  const { rows } = await pool.query<{ id: string; body: string }>(
+    `SELECT id, body FROM rag_chunks
       WHERE search @@ to_tsquery('simple', $1)${where.sql}
       LIMIT ${CANDIDATE_CAP}`,
     [choosing.map((k) => lexemes[k]).join(' | '), ...where.values],
@@ -134,23 +135,53 @@ export async function keywordSearch(
   });
   const k1 = 1.2;
   const b = 0.75;
-  return rows
-    .map((row) => {
-      const words = terms(row.body);
-      const counts = new Map<string, number>();
-      for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
-      let score = 0;
-      wanted.forEach((term, k) => {
-        const tf = counts.get(term) ?? 0;
-        if (tf > 0)
-          score +=
-            ((idf[k] as number) * tf * (k1 + 1)) /
-            (tf + k1 * (1 - b + (b * words.length) / avgLength));
-      });
-      return { row, score };
-    })
-    .sort((x, y) => y.score - x.score)
-    .slice(0, limit);
+  const slot = new Map(wanted.map((term, k) => [term, k]));
+  const tf = new Float64Array(wanted.length);
+  const scored = rows.map((row) => {
+    const length = countTerms(row.body, slot, tf);
+    let score = 0;
+    for (let k = 0; k < wanted.length; k++) {
+      const f = tf[k] as number;
+      if (f > 0)
+        score +=
+          ((idf[k] as number) * f * (k1 + 1)) / (f + k1 * (1 - b + (b * length) / avgLength));
+    }
+    return { id: row.id, score };
+  });
+  return scored.sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : 1)).slice(0, limit);
+}
+
+const WORD = /[a-z0-9]+/g;
+const WHOLE = /[a-z0-9][a-z0-9_.-]*[a-z0-9]/g;
+
+/**
+ * The counts of the wanted terms (by slot) in `text` into `tf`, and its length in terms: what
+ * terms(text) gives, counted in one pass without building the list (the hot loop of a search).
+ */
+export function countTerms(text: string, slot: Map<string, number>, tf: Float64Array): number {
+  tf.fill(0);
+  const lower = text.toLowerCase();
+  let length = 0;
+  WORD.lastIndex = 0;
+  for (let match = WORD.exec(lower); match !== null; match = WORD.exec(lower)) {
+    const word = match[0];
+    if (STOP.has(word)) continue;
+    length++;
+    const k = slot.get(word);
+    if (k !== undefined) tf[k] = (tf[k] as number) + 1;
+  }
+  // Names joined by _ . - count once more whole, as terms() gives them.
+  if (/[_.-]/.test(lower)) {
+    WHOLE.lastIndex = 0;
+    for (let match = WHOLE.exec(lower); match !== null; match = WHOLE.exec(lower)) {
+      const word = match[0];
+      if (!/[_.-]/.test(word) || STOP.has(word)) continue;
+      length++;
+      const k = slot.get(word);
+      if (k !== undefined) tf[k] = (tf[k] as number) + 1;
+    }
+  }
+  return length;
 }
 
 /** Rows by id, for vector hits (the text and metadata are read from PostgreSQL, the source of truth). */

@@ -301,27 +301,27 @@ export function createRetrieval(deps: {
       const filter = options.filter ?? {};
       const wanted = options.mode ?? 'hybrid';
       let note: string | undefined;
-      let vectorIds: string[] = [];
-      if (wanted !== 'keyword') {
-        if (!store) note = 'no vector store: keyword search only';
-        else {
-          try {
-            const [vector] = await embedder.embed([query]);
-            const hits = await store.query(vector as number[], CANDIDATES, filter);
-            vectorIds = hits.map((hit) => hit.chunk.id);
-          } catch (error) {
-            note = `the vector store is unavailable (${(error as Error).message.slice(0, 120)}): keyword search only`;
-            logger.warn({ err: error }, 'retrieval: vector search failed; keyword search answers');
-          }
+      // The two rankings are asked for at the same time.
+      const vectorSide = async (): Promise<string[]> => {
+        if (wanted === 'keyword') return [];
+        if (!store) {
+          note = 'no vector store: keyword search only';
+          return [];
         }
-      }
-      const keyword =
-        wanted === 'vector' ? [] : await keywordSearch(pool, query, filter, CANDIDATES);
-      const rows = await rowsById(
-        pool,
-        vectorIds.filter((id) => !keyword.some((k) => k.row.id === id)),
-      );
-      for (const hit of keyword) rows.set(hit.row.id, hit.row);
+        try {
+          const [vector] = await embedder.embed([query]);
+          const hits = await store.query(vector as number[], CANDIDATES, filter);
+          return hits.map((hit) => hit.chunk.id);
+        } catch (error) {
+          note = `the vector store is unavailable (${(error as Error).message.slice(0, 120)}): keyword search only`;
+          logger.warn({ err: error }, 'retrieval: vector search failed; keyword search answers');
+          return [];
+        }
+      };
+      const [vectorIds, keyword] = await Promise.all([
+        vectorSide(),
+        wanted === 'vector' ? [] : keywordSearch(pool, query, filter, CANDIDATES),
+      ]);
       const fused = new Map<
         string,
         { score: number; vector: number | null; keyword: number | null }
@@ -330,14 +330,22 @@ export function createRetrieval(deps: {
         fused.set(id, { score: 1 / (RRF_K + rank + 1), vector: rank + 1, keyword: null });
       });
       keyword.forEach((hit, rank) => {
-        const entry = fused.get(hit.row.id) ?? { score: 0, vector: null, keyword: null };
+        const entry = fused.get(hit.id) ?? { score: 0, vector: null, keyword: null };
         entry.score += 1 / (RRF_K + rank + 1);
         entry.keyword = rank + 1;
-        fused.set(hit.row.id, entry);
+        fused.set(hit.id, entry);
       });
-      const passages = [...fused.entries()]
+      const ranked = [...fused.entries()].sort(
+        (a, b) => b[1].score - a[1].score || (a[0] < b[0] ? -1 : 1),
+      );
+      // Rows of the best few only (the text and metadata come from PostgreSQL, the source of
+      // truth); a vector whose passage is gone from it is skipped, so read a few spare.
+      const rows = await rowsById(
+        pool,
+        ranked.slice(0, limit * 2 + 5).map(([id]) => id),
+      );
+      const passages = ranked
         .filter(([id]) => rows.has(id))
-        .sort((a, b) => b[1].score - a[1].score)
         .slice(0, limit)
         .map(([id, entry]): Passage => {
           const row = rows.get(id) as KeywordRow;

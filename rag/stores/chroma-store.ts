@@ -250,18 +250,17 @@ export async function createChromaStore(options: {
         `query vector has ${vector.length} dimensions, collection ${name} at ${url} holds ${index.dimensions}: embed the question with the embedder that built the index`,
       );
     }
-    const candidates = index.nearest(vector, Math.max(limit * 4, limit + 20), filter);
+    // Twice the asked-for count by the 8-bit vectors, re-scored exactly with Chroma's own; the
+    // texts and metadata are read for the winners only (a fetch of 200 with everything cost 22–34 ms).
+    const candidates = index.nearest(vector, Math.max(limit * 2, limit + 10), filter);
     if (candidates.length === 0) return [];
     const found = await call('get', () =>
-      collection.get({
-        ids: candidates.map((one) => one.id),
-        include: ['embeddings', 'documents', 'metadatas'],
-      }),
+      collection.get({ ids: candidates.map((one) => one.id), include: ['embeddings'] }),
     );
     let queryNorm = 0;
     for (const value of vector) queryNorm += value * value;
     queryNorm = Math.sqrt(queryNorm);
-    const hits = found.ids.map((id, k) => {
+    const scored = found.ids.map((id, k) => {
       const stored = found.embeddings[k] ?? [];
       let dot = 0;
       let norm = 0;
@@ -270,17 +269,29 @@ export async function createChromaStore(options: {
         norm += (stored[j] as number) ** 2;
       }
       const denominator = Math.sqrt(norm) * queryNorm;
-      return {
-        chunk: {
-          id,
-          text: found.documents[k] ?? '',
-          metadata: fromChromaMetadata(found.metadatas[k]),
-        },
-        similarity: denominator === 0 ? 0 : dot / denominator,
-      };
+      return { id, similarity: denominator === 0 ? 0 : dot / denominator };
     });
-    hits.sort((a, b) => b.similarity - a.similarity || (a.chunk.id < b.chunk.id ? -1 : 1));
-    return hits.slice(0, limit);
+    scored.sort((a, b) => b.similarity - a.similarity || (a.id < b.id ? -1 : 1));
+    const best = scored.slice(0, limit);
+    if (best.length === 0) return [];
+    const details = await call('get', () =>
+      collection.get({ ids: best.map((one) => one.id), include: ['documents', 'metadatas'] }),
+    );
+    const byId = new Map(details.ids.map((id, k) => [id, k]));
+    return best.flatMap(({ id, similarity }) => {
+      const k = byId.get(id);
+      if (k === undefined) return [];
+      return [
+        {
+          chunk: {
+            id,
+            text: details.documents[k] ?? '',
+            metadata: fromChromaMetadata(details.metadatas[k]),
+          },
+          similarity,
+        },
+      ];
+    });
   };
 
   return {

@@ -96,6 +96,12 @@ export class FilterIndex {
     let norm = 0;
     for (const value of query) norm += value * value;
     const unit = Float32Array.from(query, (value) => value / (Math.sqrt(norm) || 1));
+    // A query of a few words has few non-zero dimensions under a hashing embedder: the dot
+    // product runs over those only (the zeros add exactly nothing), about 20× fewer steps.
+    const nonZero: number[] = [];
+    for (let k = 0; k < unit.length; k++) if (unit[k] !== 0) nonZero.push(k);
+    const sparse = nonZero.length * 2 < unit.length ? Int32Array.from(nonZero) : undefined;
+    const weights = sparse ? Float32Array.from(sparse, (k) => unit[k] as number) : undefined;
     // A bounded min-heap would do less work; a kept-sorted short list is enough for count ≤ a few hundred.
     const best: Candidate[] = [];
     let floor = Number.NEGATIVE_INFINITY;
@@ -110,7 +116,10 @@ export class FilterIndex {
       const codes = entry.codes;
       if (codes.length !== unit.length) continue;
       let dot = 0;
-      for (let k = 0; k < codes.length; k++) dot += (codes[k] as number) * (unit[k] as number);
+      if (sparse && weights)
+        for (let j = 0; j < sparse.length; j++)
+          dot += (codes[sparse[j] as number] as number) * (weights[j] as number);
+      else for (let k = 0; k < codes.length; k++) dot += (codes[k] as number) * (unit[k] as number);
       const approximate = dot * entry.factor;
       if (best.length >= count && approximate <= floor) continue;
       let at = best.length;
