@@ -73,7 +73,12 @@ export async function benchRag(
     );
     const local = (rows[0] as { id: string }).id;
     const questions = await buildScenario(pool, t.orders, local);
-    const store = await createChromaStore({ url: chroma.url, collection: 'bench_rag' });
+    // As retrieval opens it (rag/runtime.ts openChromaStore): vectors and filter fields only.
+    const store = await createChromaStore({
+      url: chroma.url,
+      collection: 'bench_rag',
+      texts: false,
+    });
     const retrieval = createRetrieval({ pool, embedder: createHashEmbedder(), store });
     await retrieval.reindex();
     const rates: Record<string, number> = {};

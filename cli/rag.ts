@@ -9,8 +9,7 @@ import cliProgress from 'cli-progress';
 import { loadConfig } from '../config/env.js';
 import { createLogger } from '../config/logger.js';
 import { createRetrieval } from '../rag/retrieval.js';
-import { embedderFrom } from '../rag/runtime.js';
-import { createChromaStore } from '../rag/stores/chroma-store.js';
+import { embedderFrom, openChromaStore } from '../rag/runtime.js';
 import { reportRunFailure } from './input-errors.js';
 import { table } from './output.js';
 import { withCliDatabase } from './with-database.js';
@@ -27,7 +26,7 @@ export async function ragReindexCommand(options: RagReindexOptions): Promise<voi
       level: config.logLevel === 'info' ? 'warn' : config.logLevel,
       stream: 'stderr',
     });
-    const store = config.chromaUrl ? await createChromaStore({ url: config.chromaUrl }) : undefined;
+    const store = config.chromaUrl ? await openChromaStore(config.chromaUrl) : undefined;
     try {
       const report = await withCliDatabase('countersign-rag', async (pool) => {
         if (options.fresh) {

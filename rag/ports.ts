@@ -56,6 +56,12 @@ export interface VectorHit {
 /** Stores vectors with their chunks; upsert by id, so writing the same chunk twice adds nothing. */
 export interface VectorStore {
   readonly name: string;
+  /**
+   * False when the store keeps vectors and the filter fields only (kind, symbol, side, strategy,
+   * date, date_end): its hits then carry an empty text, cites "{}" and embedder "", and the caller
+   * holds the rest (retrieval reads it from PostgreSQL's rag_chunks). Absent means true.
+   */
+  readonly keepsTexts?: boolean;
   upsert(chunks: Chunk[], vectors: number[][]): Promise<void>;
   /** The `limit` nearest chunks to `vector` that pass `filter`. */
   query(vector: number[], limit: number, filter?: ChunkFilter): Promise<VectorHit[]>;

@@ -60,6 +60,14 @@ function lateStore(): VectorStore & {
   };
 }
 
+/**
+ * The Chroma store retrieval writes to: vectors and filter fields only, since the passages'
+ * texts and citations are read from PostgreSQL (rag_chunks), the source of truth.
+ */
+export function openChromaStore(url: string) {
+  return createChromaStore({ url, texts: false });
+}
+
 export function embedderFrom(config: Config): Embedder {
   return config.rag.embedder === 'ollama'
     ? createOllamaEmbedder({ host: config.ollama.host, model: config.ollama.embedModel })
@@ -96,7 +104,7 @@ export function createRetrievalRuntime(options: {
         url = server.url;
         where = `embedded Chroma at ${url} (data ${server.path}, log ${server.logFile})`;
       } else where = `Chroma at ${url} (CHROMA_URL)`;
-      store.attach(await createChromaStore({ url }));
+      store.attach(await openChromaStore(url));
       logger.info({ where }, 'retrieval: vector store ready');
       // Passages written while it started (or while it was away) go in now.
       await retrieval

@@ -36,6 +36,24 @@ vectorStoreContract('chroma (filtered queries from the in-process filter index)'
   expect(await store.filterIndexReady).toBe(true);
   return store;
 });
+vectorStoreContract('chroma without texts (vectors and filter fields only)', async () => {
+  const store = await createChromaStore({
+    url: server.url,
+    collection: `contract_lean_${process.pid}_${collections++}`,
+    texts: false,
+  });
+  expect(store.keepsTexts).toBe(false);
+  expect(await store.filterIndexReady).toBe(true);
+  return store;
+});
+vectorStoreContract('chroma without texts, by Chroma’s own where', async () =>
+  createChromaStore({
+    url: server.url,
+    collection: `contract_lean_where_${process.pid}_${collections++}`,
+    texts: false,
+    filterIndex: false,
+  }),
+);
 vectorStoreContract('chroma (filtered queries by Chroma’s own where)', async () =>
   createChromaStore({
     url: server.url,
@@ -71,52 +89,59 @@ describe('chroma store', () => {
     await second.close();
   });
 
-  it('loads the filter index from what the collection already holds, and filters the same way as Chroma', async () => {
-    const name = `index_${process.pid}`;
-    const writer = await createChromaStore({ url: server.url, collection: name });
-    const symbols = ['NVDA', 'JPM', 'MSFT'];
-    const chunks = Array.from({ length: 300 }, (_, k) => ({
-      ...note(`i${k}`),
-      metadata: {
-        ...note(`i${k}`).metadata,
-        symbol: symbols[k % 3] as string,
-        kind: k % 2 ? 'order' : 'note',
-        date: `2024-0${1 + (k % 9)}-1${k % 10}`,
-      },
-    }));
-    const vectors = chunks.map((_, k) => [Math.cos(k / 7), Math.sin(k / 7), (k % 5) / 5]);
-    await writer.upsert(chunks, vectors);
-    const indexed = await createChromaStore({ url: server.url, collection: name });
-    expect(await indexed.filterIndexReady).toBe(true);
-    const plain = await createChromaStore({
-      url: server.url,
-      collection: name,
-      filterIndex: false,
-    });
-    const filters = [
-      { symbol: 'JPM' },
-      { kinds: ['order'], start: '2024-03-01', end: '2024-05-31' },
-      { symbol: 'NVDA', kinds: ['note', 'order'], end: '2024-02-15' },
-    ];
-    for (const filter of filters) {
-      for (const query of [
-        [1, 0, 0],
-        [0, 1, 0.5],
-        [-1, 0.2, 0.9],
-      ]) {
-        const a = await indexed.query(query, 10, filter);
-        const b = await plain.query(query, 10, filter);
-        expect(a.map((hit) => hit.chunk.id)).toEqual(b.map((hit) => hit.chunk.id));
-        expect(a.length).toBeGreaterThan(0);
-        for (const [k, hit] of a.entries()) {
-          expect(hit.similarity).toBeCloseTo(b[k]?.similarity as number, 5);
-          expect(hit.chunk).toEqual(b[k]?.chunk);
+  it.each([
+    ['with texts', true],
+    ['without texts', false],
+  ])(
+    'loads the filter index from what the collection already holds (%s), and filters the same way as Chroma',
+    async (_, texts) => {
+      const name = `index_${texts}_${process.pid}`;
+      const writer = await createChromaStore({ url: server.url, collection: name, texts });
+      const symbols = ['NVDA', 'JPM', 'MSFT'];
+      const chunks = Array.from({ length: 300 }, (_, k) => ({
+        ...note(`i${k}`),
+        metadata: {
+          ...note(`i${k}`).metadata,
+          symbol: symbols[k % 3] as string,
+          kind: k % 2 ? 'order' : 'note',
+          date: `2024-0${1 + (k % 9)}-1${k % 10}`,
+        },
+      }));
+      const vectors = chunks.map((_, k) => [Math.cos(k / 7), Math.sin(k / 7), (k % 5) / 5]);
+      await writer.upsert(chunks, vectors);
+      const indexed = await createChromaStore({ url: server.url, collection: name, texts });
+      expect(await indexed.filterIndexReady).toBe(true);
+      const plain = await createChromaStore({
+        url: server.url,
+        collection: name,
+        filterIndex: false,
+        texts,
+      });
+      const filters = [
+        { symbol: 'JPM' },
+        { kinds: ['order'], start: '2024-03-01', end: '2024-05-31' },
+        { symbol: 'NVDA', kinds: ['note', 'order'], end: '2024-02-15' },
+      ];
+      for (const filter of filters) {
+        for (const query of [
+          [1, 0, 0],
+          [0, 1, 0.5],
+          [-1, 0.2, 0.9],
+        ]) {
+          const a = await indexed.query(query, 10, filter);
+          const b = await plain.query(query, 10, filter);
+          expect(a.map((hit) => hit.chunk.id)).toEqual(b.map((hit) => hit.chunk.id));
+          expect(a.length).toBeGreaterThan(0);
+          for (const [k, hit] of a.entries()) {
+            expect(hit.similarity).toBeCloseTo(b[k]?.similarity as number, 5);
+            expect(hit.chunk).toEqual(b[k]?.chunk);
+          }
         }
       }
-    }
-    await expect(indexed.query([1, 0], 5, { symbol: 'JPM' })).rejects.toThrow(/2 dimensions/);
-    await indexed.clear();
-  });
+      await expect(indexed.query([1, 0], 5, { symbol: 'JPM' })).rejects.toThrow(/2 dimensions/);
+      await indexed.clear();
+    },
+  );
 
   it('writes more than Chroma’s batch limit in one upsert', async () => {
     const store = await createChromaStore({ url: server.url, collection: `big_${process.pid}` });
