@@ -53,7 +53,11 @@ async function hitRate(mode: SearchMode): Promise<{ hits: number; missed: string
   for (const q of questions) {
     const { passages } = await retrieval.search(q.question, { limit: 5, mode });
     if (citesOf(passages).some((ids) => ids.some((id) => q.expect.includes(id)))) hits++;
-    else missed.push(q.what);
+    // What came back instead, so a miss on another machine can be read from the log.
+    else
+      missed.push(
+        `${q.what}: got ${passages.map((p) => `${p.kind} ${p.symbol ?? '-'} (v${p.vector_rank ?? '-'}/k${p.keyword_rank ?? '-'})`).join(', ')}`,
+      );
   }
   return { hits, missed };
 }

@@ -17,6 +17,8 @@ import type { Chunk, ChunkFilter, Embedder, VectorStore } from './ports.js';
 const RRF_K = 60;
 /** Candidates each ranking contributes. */
 const CANDIDATES = 50;
+/** Batches written at once while indexing (the vector store takes one while the next is prepared). */
+const WRITES_IN_FLIGHT = 3;
 
 export type SearchMode = 'hybrid' | 'vector' | 'keyword';
 
@@ -214,18 +216,43 @@ export function createRetrieval(deps: {
     const startedAt = new Date();
     const total = since === null ? await countSources(pool) : 0;
     const seen = since === null ? new Set<string>() : undefined;
-    // The next batch is read while this one is written.
+    // The next batch is read, embedded and stored in PostgreSQL while the vector store still
+    // takes the one before: WRITES_IN_FLIGHT batches are written at once.
     const batches = allChunks(pool, 500, since);
     let next = batches.next();
-    for (;;) {
-      const step = await next;
-      if (step.done) break;
-      const batch = step.value;
-      next = batches.next();
-      signal?.throwIfAborted();
-      await write(batch.chunks, counts, seen);
-      counts.sources += batch.sources;
-      progress?.(counts.sources, Math.max(total, counts.sources));
+    const inflight: Promise<void>[] = [];
+    let failed: unknown;
+    const settle = async (writing: Promise<void>) => {
+      try {
+        await writing;
+      } catch (error) {
+        failed ??= error;
+      }
+    };
+    try {
+      for (;;) {
+        const step = await next;
+        if (step.done) break;
+        const batch = step.value;
+        next = batches.next();
+        signal?.throwIfAborted();
+        inflight.push(
+          write(batch.chunks, counts, seen).then(() => {
+            counts.sources += batch.sources;
+            progress?.(counts.sources, Math.max(total, counts.sources));
+          }),
+        );
+        if (inflight.length >= WRITES_IN_FLIGHT) await settle(inflight.shift() as Promise<void>);
+        if (failed) break;
+      }
+    } finally {
+      // Nothing is left running (or unobserved) when this pass ends, however it ends.
+      next.catch(() => undefined);
+      while (inflight.length > 0) await settle(inflight.shift() as Promise<void>);
+    }
+    if (failed) {
+      await batches.return(undefined).catch(() => undefined);
+      throw failed;
     }
     if (seen) {
       // A full pass: passages whose source is gone (or that a source no longer makes) go too.

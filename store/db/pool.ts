@@ -41,9 +41,12 @@ export function createPool(
   });
   // An idle client that loses its server (restart, network) emits 'error' on the pool; without a
   // listener that would crash the process. The pool drops that client; the next checkout reconnects.
-  pool.on('error', (error) =>
-    options.logger?.warn({ err: error }, 'an idle database connection failed'),
-  );
+  // Once the pool is ending, a connection cut by the server's shutdown is expected, not news: pg's
+  // end() resolves before its clients have closed, and the embedded PostgreSQL is stopped next.
+  pool.on('error', (error) => {
+    if (pool.ending) return;
+    options.logger?.warn({ err: error }, 'an idle database connection failed');
+  });
   return pool;
 }
 
