@@ -237,7 +237,11 @@ describe('optimize_portfolio inputs', () => {
     const folder = await tempFolder();
     try {
       await writeCsv(folder.dir, 'AAPL.csv', ['date,close', '2021-01-04,abc']);
-      await writeCsv(folder.dir, 'KO.csv', ['date,close', '2021-01-04,50']);
+      // Only AAPL.csv is bad (the files are read at once: two bad ones race for the message).
+      await writeCsv(folder.dir, 'KO.csv', [
+        'date,open,high,low,close,volume',
+        '2021-01-04,50,51,49,50,1000',
+      ]);
       const bad = await refused({ symbols: ['AAPL', 'KO'] }, folder.dir);
       expect(bad.code).toBe('bad_input');
       expect(bad.message).toContain('AAPL.csv');
