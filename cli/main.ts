@@ -7,6 +7,7 @@ import { chatCommand } from './chat.js';
 import { reportFailure } from './errors.js';
 import { importCommand } from './import.js';
 import { importTradesCommand, usageExit } from './import-trades.js';
+import { linkCommand } from './link.js';
 import { mcpCommand } from './mcp.js';
 import { collectTag, notesAddCommand } from './notes.js';
 import { collectRole, principalAddCommand } from './principal.js';
@@ -139,6 +140,20 @@ rag
   .option('--fresh', 'drop every passage (and vector) first')
   .option('--json', 'print one JSON object')
   .action(ragReindexCommand);
+
+program
+  .command('link')
+  .description(
+    'link a Telegram or Slack identity to a principal: print a one-time code (10 minutes) to send as /link CODE, list links, or revoke one',
+  )
+  .option('--principal <name>', 'print a one-time link code for this principal')
+  .option('--list', 'list chat links (live and revoked)')
+  .option(
+    '--revoke <id>',
+    'revoke a link: its id from --list, or telegram:USER_ID / slack:TEAM:USER',
+  )
+  .option('--json', 'print one JSON object')
+  .action(linkCommand);
 
 const principal = program
   .command('principal')
