@@ -126,6 +126,11 @@ export const VARIABLES = {
     doc: 'Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token on every webhook call.',
     secret: true,
   },
+  TELEGRAM_WEBHOOK_URL: {
+    schema: url('https:', 'http:'),
+    form: "the public https URL of this server's /webhooks/telegram, such as https://bot.example.com/webhooks/telegram",
+    doc: 'Public URL given to Telegram setWebhook (with TELEGRAM_WEBHOOK_SECRET). Unset: the bot long-polls.',
+  },
   TELEGRAM_API_ROOT: {
     schema: url('http:', 'https:'),
     default: 'https://api.telegram.org',
@@ -233,7 +238,7 @@ export interface Config {
   agent: { maxToolCalls: number };
   rag: { embedder: 'hash' | 'ollama' };
   http: { port: number; host: string };
-  telegram: { botToken?: string; webhookSecret?: string; apiRoot: string };
+  telegram: { botToken?: string; webhookSecret?: string; webhookUrl?: string; apiRoot: string };
   slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl: string };
   alpaca: { keyId?: string; secretKey?: string; baseUrl: string; live: boolean };
   apiTokens: ApiToken[];
@@ -315,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     telegram: {
       botToken: values.TELEGRAM_BOT_TOKEN,
       webhookSecret: values.TELEGRAM_WEBHOOK_SECRET,
+      webhookUrl: values.TELEGRAM_WEBHOOK_URL,
       apiRoot: need('TELEGRAM_API_ROOT'),
     },
     slack: {

@@ -54,6 +54,22 @@ export function createApp(options: {
     });
   });
 
+  // Telegram's webhook (bots/telegram/webhook.ts checks the secret), when the bot runs in webhook mode.
+  app.post('/webhooks/telegram', async (c) => {
+    const hook = api.bots?.telegramWebhook;
+    if (!hook)
+      return c.json(
+        {
+          error: 'not_configured',
+          message:
+            'the Telegram webhook is off: set TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET',
+        },
+        404,
+      );
+    const inner = new URL(c.req.url);
+    inner.pathname = '/';
+    return hook.fetch(new Request(inner, c.req.raw));
+  });
   app.route('/api/proposals', proposalsRoutes(api));
   app.route('/api/tools', toolsRoutes(api));
   app.route('/api/chat', chatRoutes(api));

@@ -34,6 +34,8 @@ export interface HealthSources {
   agent?: { status(): AgentStatus };
   /** Retrieval's vector store, once start-up made it. */
   retrieval?: { health(): Promise<ComponentHealth> };
+  /** The Telegram and Slack bots, once start-up made them. */
+  bots?: { health(): Record<'telegram' | 'slack', ComponentHealth> };
 }
 
 const TIMEOUT_MS = 2_000;
@@ -95,11 +97,9 @@ export function brokerHealth(config: Config): ComponentHealth {
 function laterComponents(config: Config): Record<string, ComponentHealth> {
   const pending = (setting: string) => ({ status: 'not_configured' as const, detail: setting });
   return {
-    telegram: pending(
-      config.telegram.botToken
-        ? 'TELEGRAM_BOT_TOKEN is set; the bot arrives in a later release'
-        : 'set TELEGRAM_BOT_TOKEN',
-    ),
+    telegram: config.telegram.botToken
+      ? { status: 'down', detail: 'starting' }
+      : pending('set TELEGRAM_BOT_TOKEN'),
     slack: pending(
       config.slack.botToken
         ? 'SLACK_BOT_TOKEN is set; the app arrives in a later release'
@@ -150,7 +150,7 @@ export async function checkHealth(sources: HealthSources): Promise<HealthReport>
     broker: brokerHealth(sources.config),
     agent: agentHealth(sources),
     vector_store: vectorStore,
-    ...laterComponents(sources.config),
+    ...(sources.bots?.health() ?? laterComponents(sources.config)),
   };
   const allUp = db.status === 'ok' && shared.status === 'ok';
   return {

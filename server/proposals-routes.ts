@@ -7,6 +7,7 @@
  */
 import { type Context, Hono } from 'hono';
 import type { ChatEngine } from '../agents/engine.js';
+import type { BotsRuntime } from '../bots/runtime.js';
 import type { Logger } from '../config/logger.js';
 import { ApprovalRefusedError, NotFoundError, OrderInputError } from '../orders/errors.js';
 import { shortHash } from '../orders/hash.js';
@@ -37,6 +38,8 @@ export interface ApiServices {
   chat?: ChatEngine;
   /** Retrieval over the trade history (search_trade_history). */
   retrieval?: Retrieval;
+  /** The Telegram and Slack bots (their webhooks are mounted from here). */
+  bots?: BotsRuntime;
 }
 
 const STATUSES: readonly string[] = PROPOSAL_STATUSES;

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import type { AgentStatus } from '../agents/agent-runner.js';
 import { createChatRuntime } from '../agents/runtime.js';
+import { startBots } from '../bots/runtime.js';
 import { APP_VERSION } from '../config/app-info.js';
 import { type Config, ConfigError } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
@@ -174,6 +175,18 @@ export async function startServer(options: {
     });
     api.chat = chat.engine;
     sources.agent = chat.agent;
+    // Telegram (and later Slack): thin channels over the engine; proposals reach linked approvers.
+    const bots = await startBots({
+      config,
+      pool: database.pool,
+      orders: orders.orders,
+      engine: chat.engine,
+      bus: kv.bus,
+      logger,
+    });
+    closers.push(() => bots.close());
+    api.bots = bots;
+    sources.bots = bots;
     const prices = await marketDataSummary(database.pool);
     // The banner says what the agent is; a silent Ollama host is not waited for past 2 s.
     const agentStatus = await Promise.race([

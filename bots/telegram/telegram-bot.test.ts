@@ -369,3 +369,31 @@ describe('telegram: webhook', () => {
     expect(await orderCount()).toBe(before);
   });
 });
+
+describe('telegram: long polling', () => {
+  it('answers updates fetched with getUpdates when no webhook URL is set', async () => {
+    const polling = await startFakeTelegram();
+    const engine = createChatEngine({ pool: db.pool, orders: t.orders });
+    const other = createTelegramBot({
+      token: polling.token,
+      apiRoot: polling.url,
+      pool: db.pool,
+      orders: t.orders,
+      engine,
+      logger: silentLogger(),
+    });
+    try {
+      await other.start({});
+      expect(other.status()).toBe('polling');
+      polling.queueUpdate({
+        update_id: 70001,
+        message: { message_id: 1, date: 1, chat: chatOf(888), from: user(888), text: '/start' },
+      });
+      await polling.waitFor('sendMessage', (c) => String(c.body.chat_id) === '888');
+      expect(polling.messages(888)[0]?.text).toBe(NOT_LINKED);
+    } finally {
+      await other.stop();
+      await polling.close();
+    }
+  });
+});

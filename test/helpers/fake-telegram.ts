@@ -75,7 +75,9 @@ async function readBody(request: IncomingMessage): Promise<Record<string, unknow
   return {};
 }
 
-export async function startFakeTelegram(token = '123456:TEST-token'): Promise<FakeTelegram> {
+export async function startFakeTelegram(
+  token = '123456:TEST-token-for-the-fake-server',
+): Promise<FakeTelegram> {
   const calls: TelegramCall[] = [];
   const chats = new Map<string, FakeMessage[]>();
   const failures = new Map<

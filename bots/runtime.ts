@@ -1,0 +1,114 @@
+/**
+ * The chat bots as the server runs them: the Telegram bot when TELEGRAM_BOT_TOKEN is set
+ * (a webhook at /webhooks/telegram when TELEGRAM_WEBHOOK_URL is set, long polling otherwise),
+ * proposal delivery to every linked approver, and what /health says of each. A bot that cannot
+ * start is reported (status `down`, with why) and leaves the rest of the server running.
+ */
+import type { Hono } from 'hono';
+import type { ChatEngine } from '../agents/engine.js';
+import type { Config } from '../config/env.js';
+import type { Logger } from '../config/logger.js';
+import type { Orders } from '../orders/service.js';
+import type { Pool } from '../store/db/pool.js';
+import type { Bus } from '../store/kv/bus.js';
+import { forgetOldUpdates } from './dedupe.js';
+import { createDeliveries, type Deliveries } from './deliveries.js';
+import { createTelegramBot, type TelegramBot } from './telegram/telegram-bot.js';
+import { telegramWebhook } from './telegram/webhook.js';
+
+/** What /health shows of one bot: ok with its mode (polling, webhook, socket_mode), or why not. */
+export interface BotHealth {
+  status: 'ok' | 'down' | 'not_configured';
+  detail: string;
+}
+
+export interface BotsRuntime {
+  /** The router for /webhooks/telegram, when the bot runs in webhook mode. */
+  telegramWebhook?: Hono;
+  telegram?: TelegramBot;
+  deliveries?: Deliveries;
+  health(): { telegram: BotHealth; slack: BotHealth };
+  close(): Promise<void>;
+}
+
+export async function startBots(deps: {
+  config: Config;
+  pool: Pool;
+  orders: Orders;
+  engine: ChatEngine;
+  bus: Bus;
+  logger: Logger;
+}): Promise<BotsRuntime> {
+  const { config, pool, orders, engine, logger } = deps;
+  const runtime: BotsRuntime = {
+    health: () => ({ telegram: telegramHealth(), slack: slackHealth() }),
+    close: async () => {
+      await runtime.deliveries?.stop();
+      await runtime.telegram?.stop();
+    },
+  };
+  let telegramProblem: string | undefined;
+  const telegramHealth = (): BotHealth => {
+    if (!config.telegram.botToken)
+      return { status: 'not_configured', detail: 'set TELEGRAM_BOT_TOKEN' };
+    if (telegramProblem) return { status: 'down', detail: `error: ${telegramProblem}` };
+    const state = runtime.telegram?.status() ?? 'starting';
+    return state === 'polling' || state === 'webhook'
+      ? { status: 'ok', detail: state }
+      : { status: 'down', detail: state };
+  };
+  const slackHealth = (): BotHealth =>
+    config.slack.botToken
+      ? {
+          status: 'not_configured',
+          detail: 'SLACK_BOT_TOKEN is set; the Slack app is not built yet',
+        }
+      : { status: 'not_configured', detail: 'set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET' };
+
+  void forgetOldUpdates(pool).catch(() => undefined);
+  if (!config.telegram.botToken) return runtime;
+
+  const telegram = createTelegramBot({
+    token: config.telegram.botToken,
+    apiRoot: config.telegram.apiRoot,
+    pool,
+    orders,
+    engine,
+    logger,
+  });
+  runtime.telegram = telegram;
+  const deliveries = createDeliveries({
+    pool,
+    orders,
+    bus: deps.bus,
+    channels: [telegram.channel],
+    logger,
+  });
+  telegram.useDeliveries(deliveries);
+  runtime.deliveries = deliveries;
+  await deliveries.start();
+
+  const { webhookUrl, webhookSecret } = config.telegram;
+  if (webhookUrl && !webhookSecret) {
+    telegramProblem =
+      'TELEGRAM_WEBHOOK_URL is set without TELEGRAM_WEBHOOK_SECRET; set both (the secret proves a call comes from Telegram)';
+    logger.error(telegramProblem);
+    return runtime;
+  }
+  if (webhookUrl && webhookSecret)
+    runtime.telegramWebhook = telegramWebhook({
+      pool,
+      secret: webhookSecret,
+      logger,
+      handle: (update) => telegram.handleUpdate(update),
+    });
+  // Started in the background: Telegram being slow or down must not hold up the server.
+  telegram
+    .start(webhookUrl ? { webhookUrl, ...(webhookSecret ? { secret: webhookSecret } : {}) } : {})
+    .then(() => logger.info({ mode: telegram.status() }, 'telegram bot running'))
+    .catch((error: Error) => {
+      telegramProblem = error.message.slice(0, 200);
+      logger.error({ err: error }, 'telegram bot could not start');
+    });
+  return runtime;
+}
