@@ -1,6 +1,8 @@
 /**
  * The chat bots as the server runs them: the Telegram bot when TELEGRAM_BOT_TOKEN is set
  * (a webhook at /webhooks/telegram when TELEGRAM_WEBHOOK_URL is set, long polling otherwise),
+ * the Slack app when SLACK_BOT_TOKEN is set (HTTP events at /slack/events with
+ * SLACK_SIGNING_SECRET, or Socket Mode with SLACK_APP_TOKEN),
  * proposal delivery to every linked approver, and what /health says of each. A bot that cannot
  * start is reported (status `down`, with why) and leaves the rest of the server running.
  */
@@ -12,7 +14,9 @@ import type { Orders } from '../orders/service.js';
 import type { Pool } from '../store/db/pool.js';
 import type { Bus } from '../store/kv/bus.js';
 import { forgetOldUpdates } from './dedupe.js';
-import { createDeliveries, type Deliveries } from './deliveries.js';
+import { createDeliveries, type Deliveries, type ProposalChannel } from './deliveries.js';
+import { slackEvents } from './slack/events.js';
+import { createSlackApp, type SlackApp } from './slack/slack-app.js';
 import { createTelegramBot, type TelegramBot } from './telegram/telegram-bot.js';
 import { telegramWebhook } from './telegram/webhook.js';
 
@@ -26,6 +30,9 @@ export interface BotsRuntime {
   /** The router for /webhooks/telegram, when the bot runs in webhook mode. */
   telegramWebhook?: Hono;
   telegram?: TelegramBot;
+  /** The router for /slack/events, when the Slack app takes HTTP events. */
+  slackEvents?: Hono;
+  slack?: SlackApp;
   deliveries?: Deliveries;
   health(): { telegram: BotHealth; slack: BotHealth };
   close(): Promise<void>;
@@ -45,9 +52,11 @@ export async function startBots(deps: {
     close: async () => {
       await runtime.deliveries?.stop();
       await runtime.telegram?.stop();
+      await runtime.slack?.stop();
     },
   };
   let telegramProblem: string | undefined;
+  let slackProblem: string | undefined;
   const telegramHealth = (): BotHealth => {
     if (!config.telegram.botToken)
       return { status: 'not_configured', detail: 'set TELEGRAM_BOT_TOKEN' };
@@ -57,37 +66,75 @@ export async function startBots(deps: {
       ? { status: 'ok', detail: state }
       : { status: 'down', detail: state };
   };
-  const slackHealth = (): BotHealth =>
-    config.slack.botToken
-      ? {
-          status: 'not_configured',
-          detail: 'SLACK_BOT_TOKEN is set; the Slack app is not built yet',
-        }
-      : { status: 'not_configured', detail: 'set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET' };
+  const slackHealth = (): BotHealth => {
+    if (!config.slack.botToken)
+      return {
+        status: 'not_configured',
+        detail: 'set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)',
+      };
+    if (slackProblem) return { status: 'down', detail: `error: ${slackProblem}` };
+    const state = runtime.slack?.status() ?? 'starting';
+    return state === 'http'
+      ? { status: 'ok', detail: 'webhook' }
+      : state === 'socket_mode'
+        ? { status: 'ok', detail: 'socket_mode' }
+        : { status: 'down', detail: state };
+  };
 
   void forgetOldUpdates(pool).catch(() => undefined);
-  if (!config.telegram.botToken) return runtime;
+  const channels: ProposalChannel[] = [];
 
-  const telegram = createTelegramBot({
-    token: config.telegram.botToken,
-    apiRoot: config.telegram.apiRoot,
-    pool,
-    orders,
-    engine,
-    logger,
-  });
-  runtime.telegram = telegram;
-  const deliveries = createDeliveries({
-    pool,
-    orders,
-    bus: deps.bus,
-    channels: [telegram.channel],
-    logger,
-  });
-  telegram.useDeliveries(deliveries);
+  const token = config.telegram.botToken;
+  const telegram = token
+    ? createTelegramBot({ token, apiRoot: config.telegram.apiRoot, pool, orders, engine, logger })
+    : undefined;
+  if (telegram) {
+    runtime.telegram = telegram;
+    channels.push(telegram.channel);
+  }
+
+  const { botToken: slackToken, signingSecret, appToken } = config.slack;
+  if (slackToken && !appToken && !signingSecret) {
+    slackProblem =
+      'SLACK_BOT_TOKEN is set without SLACK_SIGNING_SECRET (HTTP events) or SLACK_APP_TOKEN (Socket Mode)';
+    logger.error(slackProblem);
+  }
+  const slack =
+    slackToken && !slackProblem
+      ? createSlackApp({
+          token: slackToken,
+          apiUrl: config.slack.apiUrl,
+          ...(appToken ? { appToken } : {}),
+          pool,
+          orders,
+          engine,
+          logger,
+        })
+      : undefined;
+  if (slack) {
+    runtime.slack = slack;
+    channels.push(slack.channel);
+    if (slack.receiver && signingSecret)
+      runtime.slackEvents = slackEvents({ pool, signingSecret, receiver: slack.receiver, logger });
+  }
+
+  if (channels.length === 0) return runtime;
+  const deliveries = createDeliveries({ pool, orders, bus: deps.bus, channels, logger });
+  telegram?.useDeliveries(deliveries);
+  slack?.useDeliveries(deliveries);
   runtime.deliveries = deliveries;
   await deliveries.start();
 
+  if (slack)
+    slack
+      .start()
+      .then(() => logger.info({ mode: slack.status() }, 'slack app running'))
+      .catch((error: Error) => {
+        slackProblem = error.message.slice(0, 200);
+        logger.error({ err: error }, 'slack app could not start');
+      });
+
+  if (!telegram) return runtime;
   const { webhookUrl, webhookSecret } = config.telegram;
   if (webhookUrl && !webhookSecret) {
     telegramProblem =

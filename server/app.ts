@@ -70,6 +70,21 @@ export function createApp(options: {
     inner.pathname = '/';
     return hook.fetch(new Request(inner, c.req.raw));
   });
+  // Slack's requests (bots/slack/events.ts checks the signature and the timestamp).
+  app.post('/slack/events', async (c) => {
+    const events = api.bots?.slackEvents;
+    if (!events)
+      return c.json(
+        {
+          error: 'not_configured',
+          message: 'the Slack app is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET',
+        },
+        404,
+      );
+    const inner = new URL(c.req.url);
+    inner.pathname = '/';
+    return events.fetch(new Request(inner, c.req.raw));
+  });
   app.route('/api/proposals', proposalsRoutes(api));
   app.route('/api/tools', toolsRoutes(api));
   app.route('/api/chat', chatRoutes(api));

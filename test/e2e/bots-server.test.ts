@@ -1,22 +1,27 @@
 /**
- * `countersign serve` with a Telegram bot, as a user runs it: a real server process whose
- * telegraf talks to a local Bot API server (test/helpers/fake-telegram.ts), updates posted to
- * its /webhooks/telegram. The whole path: link, "/buy 20 MSFT", the card, Approve, the order at
- * the paper broker; a forged update refused; /health reporting the bot.
+ * `countersign serve` with a Telegram bot and a Slack app, as a user runs it: a real server
+ * process whose telegraf and Bolt talk to local servers speaking the Bot API and the Slack Web
+ * API (test/helpers/fake-telegram.ts, fake-slack.ts), updates posted to its /webhooks/telegram
+ * and signed requests to /slack/events. The whole path: link, "/buy 20 MSFT", the card, Approve,
+ * the order at the paper broker; a proposal made in one app approved from the other; forged
+ * requests refused; /health reporting both.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLinkCode } from '../../store/repos/chat-links-repo.js';
 import { addCliPrincipal } from '../../store/repos/principals-repo.js';
 import { dataFolder, freePort, startCli, waitForHealthy } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { type FakeSlack, slackSignature, startFakeSlack } from '../helpers/fake-slack.js';
 import { type FakeTelegram, startFakeTelegram } from '../helpers/fake-telegram.js';
 
 const SECRET = 'e2e-webhook-secret';
+const SLACK_SECRET = 'e2eslacksigningsecret0123';
 const ALICE = 4242;
 
-describe('countersign serve with TELEGRAM_BOT_TOKEN', () => {
+describe('countersign serve with TELEGRAM_BOT_TOKEN and SLACK_BOT_TOKEN', () => {
   let db: TestDatabase;
   let api: FakeTelegram;
+  let slack: FakeSlack;
   let data: Awaited<ReturnType<typeof dataFolder>>;
   let server: ReturnType<typeof startCli>;
   let base: string;
@@ -44,6 +49,7 @@ describe('countersign serve with TELEGRAM_BOT_TOKEN', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     api = await startFakeTelegram();
+    slack = await startFakeSlack();
     data = await dataFolder();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -55,6 +61,9 @@ describe('countersign serve with TELEGRAM_BOT_TOKEN', () => {
       TELEGRAM_API_ROOT: api.url,
       TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/webhooks/telegram',
       TELEGRAM_WEBHOOK_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-e2e-token',
+      SLACK_SIGNING_SECRET: SLACK_SECRET,
+      SLACK_API_URL: slack.url,
     });
     await waitForHealthy(base, 90_000);
     await addCliPrincipal(db.pool, {
@@ -62,12 +71,14 @@ describe('countersign serve with TELEGRAM_BOT_TOKEN', () => {
       roles: ['trader', 'approver'],
       account: 'paper',
     });
+    await addCliPrincipal(db.pool, { handle: 'carol', roles: ['approver'], account: 'paper' });
   }, 120_000);
 
   afterAll(async () => {
     server?.child.kill('SIGTERM');
     await server?.exited;
     await api?.close();
+    await slack?.close();
     await data?.cleanup();
     await db?.drop();
   });
@@ -82,6 +93,7 @@ describe('countersign serve with TELEGRAM_BOT_TOKEN', () => {
       components: Record<string, unknown>;
     };
     expect(health.components.telegram).toEqual({ status: 'ok', detail: 'webhook' });
+    expect(health.components.slack).toEqual({ status: 'ok', detail: 'webhook' });
   });
 
   it('refuses a forged update: no secret, a wrong one; nothing changes', async () => {
@@ -147,5 +159,92 @@ describe('countersign serve with TELEGRAM_BOT_TOKEN', () => {
     expect(api.messages(ALICE).find((m) => m.message_id === card?.message_id)?.text).toMatch(
       /APPROVED by alice via telegram/,
     );
+  });
+
+  const slackPost = (body: object, form = false) => {
+    const raw = form
+      ? new URLSearchParams({ payload: JSON.stringify(body) }).toString()
+      : JSON.stringify(body);
+    return fetch(`${base}/slack/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json',
+        ...slackSignature(SLACK_SECRET, raw),
+      },
+      body: raw,
+    });
+  };
+
+  it('delivers a proposal made in Telegram to an approver in Slack, whose press sends it; the Telegram copy shows who decided', async () => {
+    const { code } = await createLinkCode(db.pool, 'carol');
+    const linked = await slackPost({
+      type: 'event_callback',
+      team_id: 'T0TEAM',
+      event_id: 'Ev-link',
+      event: {
+        type: 'message',
+        channel_type: 'im',
+        user: 'UCAROL',
+        text: `/link ${code}`,
+        channel: 'DUCAROL',
+        ts: '1.1',
+      },
+    });
+    expect(linked.status).toBe(200);
+    await slack.waitFor(
+      'chat.postMessage',
+      (c) => String(c.body.text).includes('now acts as carol'),
+      10_000,
+    );
+    const forged = await fetch(`${base}/slack/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...slackSignature('wrong-secret-entirely', '{}'),
+      },
+      body: '{}',
+    });
+    expect(forged.status).toBe(401);
+
+    const before = await orders();
+    await say('/buy 3 MSFT');
+    const card = await slack.waitFor(
+      'chat.postMessage',
+      (c) => c.body.channel === 'UCAROL' && String(c.body.text).includes('BUY 3 shares of MSFT'),
+      20_000,
+    );
+    const blocks = card.body.blocks as {
+      type: string;
+      elements?: { action_id: string; value: string }[];
+    }[];
+    const approve = blocks
+      .find((b) => b.type === 'actions')
+      ?.elements?.find((e) => e.action_id === 'approve');
+    const posted = slack.messages('DUCAROL').find((m) => m.text.includes('BUY 3 shares of MSFT'));
+    const pressed = await slackPost(
+      {
+        type: 'block_actions',
+        trigger_id: 'trigger-e2e',
+        user: { id: 'UCAROL', team_id: 'T0TEAM' },
+        team: { id: 'T0TEAM' },
+        channel: { id: 'DUCAROL' },
+        container: { type: 'message', channel_id: 'DUCAROL', message_ts: posted?.ts },
+        actions: [
+          { type: 'button', action_id: 'approve', value: approve?.value, action_ts: '2.2' },
+        ],
+      },
+      true,
+    );
+    expect(pressed.status).toBe(200);
+    const told = await slack.waitFor('chat.postEphemeral', (c) => c.body.user === 'UCAROL', 10_000);
+    expect(told.body.text).toBe('Approved: the order is sent.');
+    expect(await orders()).toBe(before + 1);
+    const until = Date.now() + 10_000;
+    const telegramCopy = () =>
+      api.messages(ALICE).find((m) => m.text.includes('BUY 3 shares of MSFT'));
+    while (!telegramCopy()?.text.includes('APPROVED') && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(telegramCopy()?.text).toMatch(/APPROVED by carol via slack/);
+    expect(telegramCopy()?.reply_markup?.inline_keyboard ?? []).toEqual([]);
   });
 });
