@@ -21,6 +21,8 @@ export interface ProposalChannel {
   kind: ChatKind;
   /** Sends the card (buttons carrying `buttonId`) to `chatRef`; returns the message's ref. */
   sendCard(chatRef: string, card: ProposalCard, buttonId: string): Promise<string>;
+  /** Sends plain text (an alert) to `chatRef`. */
+  sendText(chatRef: string, text: string): Promise<void>;
   /** Edits a sent card to `card` (buttons gone when card.buttons is false). */
   editCard(
     chatRef: string,

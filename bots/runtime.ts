@@ -10,9 +10,11 @@ import type { Hono } from 'hono';
 import type { ChatEngine } from '../agents/engine.js';
 import type { Config } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
+import { databasePrices } from '../orders/prices.js';
 import type { Orders } from '../orders/service.js';
 import type { Pool } from '../store/db/pool.js';
 import type { Bus } from '../store/kv/bus.js';
+import { type Alerts, createAlerts } from './alerts.js';
 import { forgetOldUpdates } from './dedupe.js';
 import { createDeliveries, type Deliveries, type ProposalChannel } from './deliveries.js';
 import { slackEvents } from './slack/events.js';
@@ -34,6 +36,7 @@ export interface BotsRuntime {
   slackEvents?: Hono;
   slack?: SlackApp;
   deliveries?: Deliveries;
+  alerts?: Alerts;
   health(): { telegram: BotHealth; slack: BotHealth };
   close(): Promise<void>;
 }
@@ -50,6 +53,7 @@ export async function startBots(deps: {
   const runtime: BotsRuntime = {
     health: () => ({ telegram: telegramHealth(), slack: slackHealth() }),
     close: async () => {
+      await runtime.alerts?.stop();
       await runtime.deliveries?.stop();
       await runtime.telegram?.stop();
       await runtime.slack?.stop();
@@ -124,6 +128,18 @@ export async function startBots(deps: {
   slack?.useDeliveries(deliveries);
   runtime.deliveries = deliveries;
   await deliveries.start();
+  // create_alert's rules fire to every linked chat (bots/alerts.ts).
+  const alerts = createAlerts({
+    pool,
+    orders,
+    bus: deps.bus,
+    prices: databasePrices(pool),
+    channels,
+    deliveries,
+    logger,
+  });
+  runtime.alerts = alerts;
+  await alerts.start();
 
   if (slack)
     slack

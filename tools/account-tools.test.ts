@@ -479,7 +479,7 @@ describe('create_alert', () => {
     expect(rows[0]).toEqual({
       principal_id: local,
       symbol: 'KO',
-      condition: { kind: 'price_below', value: '45.5' },
+      condition: { kind: 'price_below', value: '45.5', account: 'paper' },
       action: 'notify',
       channel: 'telegram',
     });
@@ -490,14 +490,26 @@ describe('create_alert', () => {
       call(createAlert, { symbol: 'NOPE', condition: 'price_above', value: 1, channel: 'web' }),
     );
     expect(bad.message).toContain('unknown symbol');
-    expect(() =>
-      createAlert.input.parse({
-        symbol: 'KO',
-        condition: 'price_above',
-        value: 1,
-        channel: 'web',
-        action: 'propose',
+    const noTargets = await toolError(call(createAlert, { condition: 'drift_above', value: 0.05 }));
+    expect(noTargets.message).toMatch(/drift_above needs targets/);
+    const badDrift = await toolError(
+      call(createAlert, {
+        condition: 'drift_above',
+        value: 2,
+        targets: [{ symbol: 'KO', weight: 0.5 }],
       }),
-    ).toThrow();
+    );
+    expect(badDrift.message).toMatch(/between 0 and 1 exclusive .*got 2/);
+    const badHour = await toolError(call(createAlert, { condition: 'daily_summary', value: 25 }));
+    expect(badHour.message).toMatch(/0 to 23; got 25/);
+    const drift = await call(createAlert, {
+      condition: 'drift_above',
+      value: 0.05,
+      targets: [{ symbol: 'ko', weight: 0.5 }],
+    });
+    expect(drift).toMatchObject({ action: 'propose', value: 0.05, symbol: null });
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM proposals')).rows).toEqual(
+      proposals.rows,
+    );
   });
 });

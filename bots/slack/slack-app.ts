@@ -188,6 +188,9 @@ export function createSlackApp(deps: {
       });
       return `${posted.channel ?? chatRef}|${posted.ts}`;
     },
+    async sendText(chatRef, text) {
+      await client.chat.postMessage({ channel: chatRef, text: text.slice(0, 39_000) });
+    },
     async editCard(chatRef, messageRef, card, id) {
       const [where = chatRef, ts = messageRef] = messageRef.includes('|')
         ? messageRef.split('|')

@@ -148,6 +148,10 @@ export function createTelegramBot(deps: {
       );
       return String(message.message_id);
     },
+    async sendText(chatRef, text) {
+      for (const piece of splitMessage(text))
+        await send(chatRef, () => api.sendMessage(chatRef, piece));
+    },
     async editCard(chatRef, messageRef, card, id) {
       await send(chatRef, () =>
         api.editMessageText(chatRef, Number(messageRef), undefined, cardMessage(card), {

@@ -13,6 +13,8 @@ const MIGRATIONS = readdirSync(MIGRATIONS_DIR)
 
 const TABLES = [
   'accounts',
+  'alert_deliveries',
+  'alert_events',
   'alerts',
   'approvals',
   'audit_log',
@@ -36,6 +38,7 @@ const TABLES = [
   'proposal_legs',
   'proposal_messages',
   'proposals',
+  'quiet_hours',
   'rag_chunks',
   'rag_documents',
   'role_grants',

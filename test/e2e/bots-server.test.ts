@@ -115,6 +115,12 @@ describe('countersign serve with TELEGRAM_BOT_TOKEN and SLACK_BOT_TOKEN', () => 
       (c) => String(c.body.text).includes('now acts as alice'),
       10_000,
     );
+    const { rows: who } = await db.pool.query("SELECT id FROM principals WHERE handle = 'alice'");
+    await db.pool.query(
+      `INSERT INTO alerts (principal_id, account_id, condition, action, channel, cooldown_s)
+       VALUES ($1, 'paper', '{"kind": "fill", "account": "paper"}', 'notify', 'telegram', 60)`,
+      [who[0].id],
+    );
     const before = await orders();
     await say('/buy 20 MSFT');
     const until = Date.now() + 20_000;
@@ -159,6 +165,13 @@ describe('countersign serve with TELEGRAM_BOT_TOKEN and SLACK_BOT_TOKEN', () => 
     expect(api.messages(ALICE).find((m) => m.message_id === card?.message_id)?.text).toMatch(
       /APPROVED by alice via telegram/,
     );
+    // The paper fill reaches her as an alert.
+    const fill = await api.waitFor(
+      'sendMessage',
+      (c) => String(c.body.text).startsWith('Fill: buy 20 MSFT'),
+      20_000,
+    );
+    expect(String(fill.body.chat_id)).toBe(String(ALICE));
   });
 
   const slackPost = (body: object, form = false) => {
