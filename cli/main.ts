@@ -10,7 +10,7 @@ import { importTradesCommand, usageExit } from './import-trades.js';
 import { linkCommand } from './link.js';
 import { mcpCommand } from './mcp.js';
 import { collectTag, notesAddCommand } from './notes.js';
-import { collectRole, principalAddCommand } from './principal.js';
+import { collectRole, principalAddCommand, principalQuietCommand } from './principal.js';
 import { decideCommand, proposalsCommand } from './proposals.js';
 import { proposeCommand } from './propose.js';
 import { ragReindexCommand } from './rag.js';
@@ -172,6 +172,15 @@ principal
   .option('--account <id>', 'the account the roles are granted on', 'paper')
   .option('--json', 'print one JSON object')
   .action(principalAddCommand);
+principal
+  .command('quiet')
+  .description('quiet hours (UTC) for a principal: alerts that fire then are sent when they end')
+  .argument('<name>', 'the principal')
+  .option('--from <hour>', 'start of quiet hours, 0-23 (UTC)')
+  .option('--to <hour>', 'end of quiet hours, 0-23 (UTC); may be earlier than --from (22 to 7)')
+  .option('--off', 'no quiet hours')
+  .option('--json', 'print one JSON object')
+  .action(principalQuietCommand);
 
 program
   .command('proposals')
