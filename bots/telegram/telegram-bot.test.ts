@@ -397,3 +397,41 @@ describe('telegram: long polling', () => {
     }
   });
 });
+
+describe('telegram: four-eyes', () => {
+  it('shows "1 of 2 approvals" after the first press and sends on the second approver', async () => {
+    const DAVE = 444_001;
+    ids.dave = (await addCliPrincipal(db.pool, { handle: 'dave', roles: ['approver'], account: 'paper' })).principalId;
+    await link(DAVE, 'dave');
+    await db.pool.query("UPDATE accounts SET four_eyes_notional = 1000 WHERE id = 'paper'");
+    try {
+      const proposal = await t.orders.propose({
+        accountId: 'paper',
+        legs: [{ symbol: 'MSFT', side: 'buy', quantity: 10 }],
+        rationale: 'four eyes',
+        proposer: { kind: 'mcp_client', principalId: ids.alice as string },
+        channel: 'mcp',
+      });
+      expect(proposal.requiredApprovals).toBe(2);
+      // The approvers other than the proposer: carol and dave.
+      expect(await copiesSent(proposal.id, 2)).toBe(2);
+      const copies = await db.pool.query('SELECT chat_ref FROM proposal_messages WHERE proposal_id = $1 ORDER BY chat_ref', [proposal.id]);
+      expect(copies.rows.map((r) => r.chat_ref)).toEqual([String(CAROL), String(DAVE)]);
+      const before = await orderCount();
+      const carol = await copyIn(proposal.id, CAROL);
+      await bot.handleUpdate(press(CAROL, carol.data, CAROL, carol.messageId));
+      expect(api.calls.filter((c) => c.method === 'answerCallbackQuery').at(-1)?.body.text).toBe('Approved: one more approval is needed.');
+      expect(await orderCount()).toBe(before);
+      for (const chat of [CAROL, DAVE]) {
+        const copy = api.messages(chat).find((m) => m.message_id === (chat === CAROL ? carol.messageId : undefined) || (chat === DAVE && m.text.includes('10 shares of MSFT')));
+        expect(copy?.text).toContain('1 of 2 approvals');
+      }
+      const dave = await copyIn(proposal.id, DAVE);
+      await bot.handleUpdate(press(DAVE, dave.data, DAVE, dave.messageId));
+      expect(api.calls.filter((c) => c.method === 'answerCallbackQuery').at(-1)?.body.text).toBe('Approved: the order is sent.');
+      expect(await orderCount()).toBe(before + 1);
+    } finally {
+      await db.pool.query("UPDATE accounts SET four_eyes_notional = NULL WHERE id = 'paper'");
+    }
+  });
+});
