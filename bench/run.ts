@@ -8,6 +8,7 @@ import { APP_VERSION } from '../config/app-info.js';
 import { loadConfig } from '../config/env.js';
 import { benchAudit } from './audit.js';
 import { benchBacktest } from './backtest.js';
+import { benchBots } from './bots.js';
 import { benchChat } from './chat.js';
 import { benchImport } from './import.js';
 import { benchMcp } from './mcp.js';
@@ -30,6 +31,7 @@ const GROUPS = {
   chat: benchChat,
   rag: benchRag,
   'rag-stores': benchRagStores,
+  bots: benchBots,
 } as const;
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -54,3 +56,4 @@ if (only === undefined || only === 'prices') await benchPrices(config, emit);
 if (only === undefined || only === 'chat') await benchChat(config, emit);
 if (only === undefined || only === 'rag') await benchRag(config, emit);
 if (only === undefined || only === 'rag-stores') await benchRagStores(config, emit);
+if (only === undefined || only === 'bots') await benchBots(config, emit);
