@@ -42,9 +42,11 @@ export function formatBanner(facts: BannerFacts): string {
 
   const later: string[] = [];
   if (!config.telegram.botToken)
-    later.push('Telegram       bot with approval buttons (TELEGRAM_BOT_TOKEN)');
+    later.push('Telegram       bot with approval buttons and alerts (TELEGRAM_BOT_TOKEN)');
   if (!config.slack.botToken)
-    later.push('Slack          app with approval buttons (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)');
+    later.push(
+      'Slack          app with approval buttons and alerts (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)',
+    );
   if (config.apiTokens.length === 0)
     later.push(
       'API tokens     bearer tokens for REST and MCP over HTTP (`countersign token create`, or API_TOKENS)',
@@ -63,7 +65,7 @@ export function formatBanner(facts: BannerFacts): string {
     `  Shared state ${shared}`,
     `  Prices       ${priceLine}`,
     `  Brokers      ${brokerHealth(config).detail}`,
-    '  Not configured yet (the bots arrive in a later release):',
+    ...(later.length > 0 ? ['  Not configured (see the README for each):'] : []),
     ...later.map((line) => `    ${line}`),
     '  Stop with Ctrl-C; it shuts down cleanly.',
     '',

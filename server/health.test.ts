@@ -62,7 +62,7 @@ describe('the start-up banner', () => {
     expect(text).toContain(
       '  Brokers      paper broker built in; set ALPACA_KEY_ID and ALPACA_SECRET_KEY to add Alpaca',
     );
-    expect(text).toContain('  Not configured yet (the bots arrive in a later release):');
+    expect(text).toContain('  Not configured (see the README for each):');
     expect(text).not.toMatch(/brokers arrive/);
     expect(text).toContain(
       'API tokens     bearer tokens for REST and MCP over HTTP (`countersign token create`, or API_TOKENS)',
