@@ -3,7 +3,8 @@
  * clients talking to the local Bot API and Web API servers of the tests: an Approve press to the
  * order submitted on the paper broker (in-process: the press handled as Telegram's update, the
  * callback answered over loopback HTTP), and 100 alerts fanned out to 3 linked chats each
- * (two Telegram, one Slack) until every delivery is sent.
+ * (two Telegram, one Slack) until every delivery is sent; and one chart PNG of each kind
+ * (bench/charts.ts).
  */
 import { createChatEngine } from '../agents/engine.js';
 import { createAlerts } from '../bots/alerts.js';
@@ -21,6 +22,7 @@ import { importPaths } from '../store/market-data/import-paths.js';
 import { SAMPLE_DIR } from '../store/market-data/sample.js';
 import { startFakeSlack } from '../test/helpers/fake-slack.js';
 import { startFakeTelegram } from '../test/helpers/fake-telegram.js';
+import { benchCharts } from './charts.js';
 import { freshDatabase } from './fresh-database.js';
 
 const percentile = (sorted: number[], q: number) =>
@@ -166,6 +168,8 @@ export async function benchBots(config: Config, emit: (line: object) => void): P
     });
     await slack.stop();
     await runtime.close();
+    // The chart PNGs backtests and portfolios come with.
+    await benchCharts(emit);
   } finally {
     await telegramApi.close();
     await slackApi.close();

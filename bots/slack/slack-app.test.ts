@@ -3,14 +3,17 @@
  * (test/helpers/fake-slack.ts), requests signed as Slack signs them, through /slack/events'
  * router. Refusals are checked with the order count before and after and the audit entry.
  */
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatEngine } from '../../agents/engine.js';
 import { silentLogger } from '../../config/logger.js';
 import { testOrders } from '../../orders/test-support.js';
+import { importPaths } from '../../store/market-data/import-paths.js';
 import { createLinkCode } from '../../store/repos/chat-links-repo.js';
 import { addCliPrincipal } from '../../store/repos/principals-repo.js';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
 import { type FakeSlack, slackSignature, startFakeSlack } from '../../test/helpers/fake-slack.js';
+import { SAMPLE_DIR } from '../../test/helpers/fixtures.js';
 import { createDeliveries, type Deliveries } from '../deliveries.js';
 import { slackEvents } from './events.js';
 import { createSlackApp, SLACK_NOT_LINKED, type SlackApp } from './slack-app.js';
@@ -128,6 +131,7 @@ beforeAll(async () => {
   await db.pool.query(
     "INSERT INTO instruments (symbol, sector) VALUES ('MSFT', 'Information Technology'), ('KO', 'Consumer Staples')",
   );
+  await importPaths(db.pool, [path.join(SAMPLE_DIR, 'MSFT.csv.gz')]);
   t = testOrders(db.pool);
   t.prices.set('MSFT', '250.00');
   t.prices.set('KO', '50.00');
@@ -321,5 +325,15 @@ describe('slack: "/buy 20 MSFT" to an order', () => {
     expect(carol.ts).toBeTruthy();
     await copyFor(proposal.id, 'UALICE');
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+});
+
+describe('slack: charts', () => {
+  it('uploads a backtest equity chart through files.uploadV2', async () => {
+    await send(dmEvent('UALICE', '/backtest sma_cross MSFT fast=10 slow=50'));
+    const done = await api.waitFor('files.completeUploadExternal', () => true, 10_000);
+    expect(JSON.stringify(done.body.files)).toContain('sma_cross on MSFT');
+    expect(done.body.channel_id).toBe(dm('UALICE'));
+    expect(api.uploads.at(-1)?.bytes).toBeGreaterThan(10_000);
   });
 });

@@ -14,6 +14,7 @@
 import { App, LogLevel } from '@slack/bolt';
 import type { ChatEngine } from '../../agents/engine.js';
 import type { ChatEvent } from '../../agents/events.js';
+import type { ApiScope } from '../../config/env.js';
 import type { Logger } from '../../config/logger.js';
 import type { Orders } from '../../orders/service.js';
 import type { Pool } from '../../store/db/pool.js';
@@ -21,6 +22,7 @@ import { principalForChat, redeemLinkCode } from '../../store/repos/chat-links-r
 import type { Deliveries, ProposalChannel } from '../deliveries.js';
 import { handlePress } from '../press.js';
 import { cardText, type ProposalCard } from '../proposal-card.js';
+import { chartsOfTurn } from '../turn-charts.js';
 
 type BoltApp = InstanceType<typeof App>;
 type ReceiverEvent = Parameters<BoltApp['processEvent']>[0];
@@ -171,6 +173,10 @@ export function createSlackApp(deps: {
       postEphemeral: (args: Parameters<typeof raw.chat.postEphemeral>[0]) =>
         slow(() => raw.chat.postEphemeral(args)),
     },
+    files: {
+      uploadV2: (args: Parameters<typeof raw.files.uploadV2>[0]) =>
+        slow(() => raw.files.uploadV2(args)),
+    },
   };
   let state: SlackStatus = 'starting';
   let deliveries: Deliveries | undefined;
@@ -243,12 +249,18 @@ export function createSlackApp(deps: {
     let lastEdit = 0;
     const answer: string[] = [];
     const proposals: string[] = [];
+    const results: Extract<ChatEvent, { type: 'tool_result' }>[] = [];
+    const who = {
+      id: principal.id,
+      handle: principal.handle,
+      scopes: ['read', 'propose'] as ApiScope[],
+    };
     const update = (ts: string, body: string) =>
       client.chat.update({ channel: input.channel, ts, text: body }).catch((error: unknown) => {
         logger.warn({ err: error }, 'slack: could not update the progress message');
       });
     for await (const event of engine.turn({
-      principal: { id: principal.id, handle: principal.handle, scopes: ['read', 'propose'] },
+      principal: who,
       surface: { channel: 'slack', approval: null },
       thread: `sl-${input.channel}`.slice(0, 64),
       text,
@@ -269,10 +281,20 @@ export function createSlackApp(deps: {
       } else if (event.type === 'text') answer.push(event.text);
       else if (event.type === 'error') answer.push(`\n${event.message}`);
       else if (event.type === 'proposal') proposals.push(event.proposal_id);
+      else if (event.type === 'tool_result') results.push(event);
     }
     const reply = answer.join('').trim() || 'Done.';
     if (progress !== undefined) await update(progress, reply);
     else await say(reply);
+    for (const chart of await chartsOfTurn(pool, who, results, logger))
+      await client.files
+        .uploadV2({
+          channel_id: input.channel,
+          file: chart.png,
+          filename: chart.name,
+          title: chart.title,
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'slack: could not upload a chart'));
     for (const id of proposals) {
       const proposal = await orders.getProposal(id);
       if (deliveries)

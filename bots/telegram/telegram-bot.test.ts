@@ -3,14 +3,17 @@
  * with the real orders service, engine and database. Every refusal is checked with the order
  * count before and after and its audit entry.
  */
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createChatEngine } from '../../agents/engine.js';
 import { silentLogger } from '../../config/logger.js';
 import { testOrders } from '../../orders/test-support.js';
+import { importPaths } from '../../store/market-data/import-paths.js';
 import { createLinkCode } from '../../store/repos/chat-links-repo.js';
 import { addCliPrincipal } from '../../store/repos/principals-repo.js';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
 import { type FakeTelegram, startFakeTelegram } from '../../test/helpers/fake-telegram.js';
+import { SAMPLE_DIR } from '../../test/helpers/fixtures.js';
 import { createDeliveries, type Deliveries } from '../deliveries.js';
 import { createTelegramBot, NOT_LINKED, type TelegramBot } from './telegram-bot.js';
 import { telegramWebhook } from './webhook.js';
@@ -130,6 +133,7 @@ beforeAll(async () => {
   await db.pool.query(
     "INSERT INTO instruments (symbol, sector) VALUES ('MSFT', 'Information Technology'), ('AAPL', 'Information Technology'), ('KO', 'Consumer Staples')",
   );
+  await importPaths(db.pool, [path.join(SAMPLE_DIR, 'MSFT.csv.gz')]);
   t = testOrders(db.pool);
   for (const [symbol, price] of Object.entries({ MSFT: '250.00', AAPL: '130.00', KO: '50.00' }))
     t.prices.set(symbol, price);
@@ -401,7 +405,9 @@ describe('telegram: long polling', () => {
 describe('telegram: four-eyes', () => {
   it('shows "1 of 2 approvals" after the first press and sends on the second approver', async () => {
     const DAVE = 444_001;
-    ids.dave = (await addCliPrincipal(db.pool, { handle: 'dave', roles: ['approver'], account: 'paper' })).principalId;
+    ids.dave = (
+      await addCliPrincipal(db.pool, { handle: 'dave', roles: ['approver'], account: 'paper' })
+    ).principalId;
     await link(DAVE, 'dave');
     await db.pool.query("UPDATE accounts SET four_eyes_notional = 1000 WHERE id = 'paper'");
     try {
@@ -415,23 +421,47 @@ describe('telegram: four-eyes', () => {
       expect(proposal.requiredApprovals).toBe(2);
       // The approvers other than the proposer: carol and dave.
       expect(await copiesSent(proposal.id, 2)).toBe(2);
-      const copies = await db.pool.query('SELECT chat_ref FROM proposal_messages WHERE proposal_id = $1 ORDER BY chat_ref', [proposal.id]);
+      const copies = await db.pool.query(
+        'SELECT chat_ref FROM proposal_messages WHERE proposal_id = $1 ORDER BY chat_ref',
+        [proposal.id],
+      );
       expect(copies.rows.map((r) => r.chat_ref)).toEqual([String(CAROL), String(DAVE)]);
       const before = await orderCount();
       const carol = await copyIn(proposal.id, CAROL);
       await bot.handleUpdate(press(CAROL, carol.data, CAROL, carol.messageId));
-      expect(api.calls.filter((c) => c.method === 'answerCallbackQuery').at(-1)?.body.text).toBe('Approved: one more approval is needed.');
+      expect(api.calls.filter((c) => c.method === 'answerCallbackQuery').at(-1)?.body.text).toBe(
+        'Approved: one more approval is needed.',
+      );
       expect(await orderCount()).toBe(before);
       for (const chat of [CAROL, DAVE]) {
-        const copy = api.messages(chat).find((m) => m.message_id === (chat === CAROL ? carol.messageId : undefined) || (chat === DAVE && m.text.includes('10 shares of MSFT')));
+        const copy = api
+          .messages(chat)
+          .find(
+            (m) =>
+              m.message_id === (chat === CAROL ? carol.messageId : undefined) ||
+              (chat === DAVE && m.text.includes('10 shares of MSFT')),
+          );
         expect(copy?.text).toContain('1 of 2 approvals');
       }
       const dave = await copyIn(proposal.id, DAVE);
       await bot.handleUpdate(press(DAVE, dave.data, DAVE, dave.messageId));
-      expect(api.calls.filter((c) => c.method === 'answerCallbackQuery').at(-1)?.body.text).toBe('Approved: the order is sent.');
+      expect(api.calls.filter((c) => c.method === 'answerCallbackQuery').at(-1)?.body.text).toBe(
+        'Approved: the order is sent.',
+      );
       expect(await orderCount()).toBe(before + 1);
     } finally {
       await db.pool.query("UPDATE accounts SET four_eyes_notional = NULL WHERE id = 'paper'");
     }
+  });
+});
+
+describe('telegram: charts', () => {
+  it('sends a backtest with its equity and drawdown chart as a PNG', async () => {
+    await bot.handleUpdate(message(ALICE, '/backtest sma_cross MSFT fast=10 slow=50'));
+    const photo = await api.waitFor('sendPhoto', (c) => String(c.body.chat_id) === String(ALICE));
+    const file = photo.body.photo as { file_bytes: number; head: string };
+    expect(file.head.startsWith('\x89PNG')).toBe(true);
+    expect(file.file_bytes).toBeGreaterThan(10_000);
+    expect(String(photo.body.caption)).toMatch(/sma_cross on MSFT/);
   });
 });

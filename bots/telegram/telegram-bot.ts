@@ -19,6 +19,7 @@ import { bold, type FmtString, fmt, join } from 'telegraf/format';
 import type { Update } from 'telegraf/types';
 import type { ChatEngine } from '../../agents/engine.js';
 import type { ChatEvent } from '../../agents/events.js';
+import type { ApiScope } from '../../config/env.js';
 import type { Logger } from '../../config/logger.js';
 import type { Orders } from '../../orders/service.js';
 import type { Pool } from '../../store/db/pool.js';
@@ -27,6 +28,7 @@ import { firstTime } from '../dedupe.js';
 import type { Deliveries, ProposalChannel } from '../deliveries.js';
 import { handlePress } from '../press.js';
 import type { ProposalCard } from '../proposal-card.js';
+import { chartsOfTurn } from '../turn-charts.js';
 
 /** Telegram refuses messages longer than this. */
 const MAX_MESSAGE = 4096;
@@ -255,6 +257,8 @@ export function createTelegramBot(deps: {
     let lastEdit = 0;
     const answer: string[] = [];
     const proposals: string[] = [];
+    const results: Extract<ChatEvent, { type: 'tool_result' }>[] = [];
+    const principal = { id: who.id, handle: who.handle, scopes: ['read', 'propose'] as ApiScope[] };
     const edit = (ref: string, body: string) =>
       send(chat, () => api.editMessageText(chat, Number(ref), undefined, body)).catch(
         (error: unknown) => {
@@ -263,7 +267,7 @@ export function createTelegramBot(deps: {
         },
       );
     const events = engine.turn({
-      principal: { id: who.id, handle: who.handle, scopes: ['read', 'propose'] },
+      principal,
       surface: { channel: 'telegram', approval: null },
       thread: `tg-${chat}`.slice(0, 64),
       text,
@@ -286,12 +290,21 @@ export function createTelegramBot(deps: {
       } else if (event.type === 'text') answer.push(event.text);
       else if (event.type === 'error') answer.push(`\n${event.message}`);
       else if (event.type === 'proposal') proposals.push(event.proposal_id);
+      else if (event.type === 'tool_result') results.push(event);
     }
     const pieces = splitMessage(answer.join('').trim() || 'Done.');
     for (const [k, piece] of pieces.entries()) {
       if (k === 0 && progress !== undefined) await edit(progress, piece);
       else await send(chat, () => api.sendMessage(chat, piece));
     }
+    for (const chart of await chartsOfTurn(pool, principal, results, logger))
+      await send(chat, () =>
+        api.sendPhoto(
+          chat,
+          { source: chart.png, filename: chart.name },
+          { caption: chart.title.slice(0, 1000) },
+        ),
+      ).catch((error: unknown) => logger.warn({ err: error }, 'telegram: could not send a chart'));
     for (const id of proposals) {
       const proposal = await orders.getProposal(id);
       if (deliveries) await deliveries.sendTo(proposal, 'telegram', chat, who.id);

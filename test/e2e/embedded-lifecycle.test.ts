@@ -57,7 +57,9 @@ describe('embedded mode, end to end', () => {
     expect(server.stderr()).toContain(
       '44 symbols, 236,483 daily bars, 1999-11-01 → 2021-04-21 (the bundled sample',
     );
-    expect(server.stderr()).toMatch(/Not configured \(see the README for each\):[\s\S]*Telegram[\s\S]*TELEGRAM_BOT_TOKEN/);
+    expect(server.stderr()).toMatch(
+      /Not configured \(see the README for each\):[\s\S]*Telegram[\s\S]*TELEGRAM_BOT_TOKEN/,
+    );
     // stdout carries JSON logs only.
     for (const line of server.stdout().trim().split('\n'))
       expect(() => JSON.parse(line)).not.toThrow();
