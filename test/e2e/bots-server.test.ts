@@ -260,4 +260,74 @@ describe('countersign serve with TELEGRAM_BOT_TOKEN and SLACK_BOT_TOKEN', () => 
     expect(telegramCopy()?.text).toMatch(/APPROVED by carol via slack/);
     expect(telegramCopy()?.reply_markup?.inline_keyboard ?? []).toEqual([]);
   });
+
+  it('in Slack too: "/buy 2 MSFT" typed in a DM, Approve pressed, the fill alert arrives there', async () => {
+    const { code } = await createLinkCode(db.pool, 'alice');
+    await slackPost({
+      type: 'event_callback',
+      team_id: 'T0TEAM',
+      event_id: 'Ev-link-alice',
+      event: {
+        type: 'message',
+        channel_type: 'im',
+        user: 'UALICE',
+        text: `/link ${code}`,
+        channel: 'DUALICE',
+        ts: '3.1',
+      },
+    });
+    await slack.waitFor(
+      'chat.postMessage',
+      (c) => c.body.channel === 'DUALICE' && String(c.body.text).includes('now acts as alice'),
+      10_000,
+    );
+    const before = await orders();
+    await slackPost({
+      type: 'event_callback',
+      team_id: 'T0TEAM',
+      event_id: 'Ev-buy-alice',
+      event: {
+        type: 'message',
+        channel_type: 'im',
+        user: 'UALICE',
+        text: '/buy 2 MSFT',
+        channel: 'DUALICE',
+        ts: '3.2',
+      },
+    });
+    const card = await slack.waitFor(
+      'chat.postMessage',
+      (c) => c.body.channel === 'UALICE' && String(c.body.text).includes('BUY 2 shares of MSFT'),
+      20_000,
+    );
+    const blocks = card.body.blocks as {
+      type: string;
+      elements?: { action_id: string; value: string }[];
+    }[];
+    const value = blocks
+      .find((b) => b.type === 'actions')
+      ?.elements?.find((e) => e.action_id === 'approve')?.value;
+    const posted = slack.messages('DUALICE').find((m) => m.text.includes('BUY 2 shares of MSFT'));
+    await slackPost(
+      {
+        type: 'block_actions',
+        trigger_id: 'trigger-alice',
+        user: { id: 'UALICE', team_id: 'T0TEAM' },
+        team: { id: 'T0TEAM' },
+        channel: { id: 'DUALICE' },
+        container: { type: 'message', channel_id: 'DUALICE', message_ts: posted?.ts },
+        actions: [{ type: 'button', action_id: 'approve', value, action_ts: '3.3' }],
+      },
+      true,
+    );
+    const told = await slack.waitFor('chat.postEphemeral', (c) => c.body.user === 'UALICE', 10_000);
+    expect(told.body.text).toBe('Approved: the order is sent.');
+    expect(await orders()).toBe(before + 1);
+    const fill = await slack.waitFor(
+      'chat.postMessage',
+      (c) => c.body.channel === 'UALICE' && String(c.body.text).startsWith('Fill: buy 2 MSFT'),
+      20_000,
+    );
+    expect(fill.body.text).toMatch(/on account paper/);
+  });
 });
