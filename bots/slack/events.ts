@@ -14,6 +14,7 @@ import type { Logger } from '../../config/logger.js';
 import { auditBatcherFor } from '../../store/audit/audit-batcher.js';
 import type { Pool } from '../../store/db/pool.js';
 import { firstTime } from '../dedupe.js';
+import { dedupeKey } from './dedupe-key.js';
 import type { DispatchReceiver } from './slack-app.js';
 
 /** How far a request's timestamp may be from now, either way. */
@@ -61,16 +62,6 @@ function parseBody(raw: string, type: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
-}
-
-/** What makes a request the same one again (an event id; an interaction's trigger). */
-function dedupeKey(body: Record<string, unknown>): string | undefined {
-  if (typeof body.event_id === 'string') return `event:${body.event_id}`;
-  if (typeof body.trigger_id === 'string') return `trigger:${body.trigger_id}`;
-  const actions = body.actions as { action_ts?: string }[] | undefined;
-  const user = (body.user as { id?: string } | undefined)?.id;
-  if (actions?.[0]?.action_ts && user) return `action:${user}:${actions[0].action_ts}`;
-  return undefined;
 }
 
 export function slackEvents(deps: {

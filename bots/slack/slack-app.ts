@@ -11,7 +11,7 @@
  * timestamp, de-duplicates event ids and Slack's retries, then hands the body to
  * `app.processEvent`). Socket Mode (SLACK_APP_TOKEN) uses Bolt's own receiver instead.
  */
-import { App, LogLevel } from '@slack/bolt';
+import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { ChatEngine } from '../../agents/engine.js';
 import type { ChatEvent } from '../../agents/events.js';
 import type { ApiScope } from '../../config/env.js';
@@ -19,10 +19,12 @@ import type { Logger } from '../../config/logger.js';
 import type { Orders } from '../../orders/service.js';
 import type { Pool } from '../../store/db/pool.js';
 import { principalForChat, redeemLinkCode } from '../../store/repos/chat-links-repo.js';
+import { firstTime } from '../dedupe.js';
 import type { Deliveries, ProposalChannel } from '../deliveries.js';
 import { handlePress } from '../press.js';
 import { cardText, type ProposalCard } from '../proposal-card.js';
 import { chartsOfTurn } from '../turn-charts.js';
+import { dedupeKey } from './dedupe-key.js';
 
 type BoltApp = InstanceType<typeof App>;
 type ReceiverEvent = Parameters<BoltApp['processEvent']>[0];
@@ -140,11 +142,20 @@ export function createSlackApp(deps: {
     ...(deps.apiUrl ? { slackApiUrl: deps.apiUrl } : {}),
     ...(deps.retries !== undefined ? { retryConfig: { retries: deps.retries } } : {}),
   };
+  const log = boltLogger(logger);
+  // Socket Mode's own receiver, told where the Web API is (apps.connections.open goes there).
+  const socketReceiver = deps.appToken
+    ? new SocketModeReceiver({
+        appToken: deps.appToken,
+        logger: log as never,
+        installerOptions: { clientOptions: deps.apiUrl ? { slackApiUrl: deps.apiUrl } : {} },
+      })
+    : undefined;
   const app = new App({
     token: deps.token,
     clientOptions,
-    logger: boltLogger(logger) as never,
-    ...(receiver ? { receiver: receiver as never } : { socketMode: true, appToken: deps.appToken }),
+    logger: log as never,
+    receiver: (receiver ?? socketReceiver) as never,
   });
   const raw = app.client;
   /** A Web API call, again after Slack's Retry-After when it is rate limited (3 tries, waits up to 60 s). */
@@ -209,6 +220,15 @@ export function createSlackApp(deps: {
       });
     },
   };
+
+  // Socket Mode redelivers what it thinks was not acked: each event or press is handled once
+  // (HTTP events are de-duplicated in events.ts before they reach Bolt).
+  if (socketReceiver)
+    app.use(async ({ body, next }) => {
+      const key = dedupeKey(body as Record<string, unknown>);
+      if (key && !(await firstTime(pool, 'slack', key))) return;
+      await next();
+    });
 
   app.error(async (error) => {
     logger.error({ err: error }, 'slack: a request failed');

@@ -9,6 +9,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 export interface SlackCall {
   method: string;
@@ -31,6 +32,13 @@ export interface FakeSlack {
   messages(channel: string): SlackMessage[];
   uploads: { bytes: number }[];
   rateLimitNext(method: string, retryAfterSeconds: number): void;
+  /** Socket Mode: sends an envelope to the connected app; resolves with the app's ack. */
+  socketSend(
+    type: 'events_api' | 'interactive' | 'slash_commands',
+    payload: object,
+  ): Promise<Record<string, unknown>>;
+  /** Resolves once a Socket Mode connection said hello. */
+  socketConnected(timeoutMs?: number): Promise<void>;
   waitFor(
     method: string,
     where?: (call: SlackCall) => boolean,
@@ -120,6 +128,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return { ok: true, upload_url: `${base}/upload/${clock++}`, file_id: `F${clock}` };
       case 'files.completeUploadExternal':
         return { ok: true, files: (body.files as unknown[]) ?? [] };
+      case 'apps.connections.open':
+        return { ok: true, url: `${base.replace('http', 'ws')}/socket` };
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -142,6 +152,27 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify(answer(method, body)));
   });
+  // Socket Mode: the app connects to the URL apps.connections.open gave; Slack says hello, then
+  // sends envelopes the app acks by envelope_id.
+  const sockets = new WebSocketServer({ server, path: '/socket' });
+  let socket: WebSocket | undefined;
+  const acks = new Map<string, (ack: Record<string, unknown>) => void>();
+  let envelopes = 0;
+  sockets.on('connection', (ws) => {
+    socket = ws;
+    ws.on('message', (data) => {
+      const ack = JSON.parse(String(data)) as Record<string, unknown>;
+      acks.get(String(ack.envelope_id))?.(ack);
+    });
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        debug_info: { host: 'fake' },
+        connection_info: { app_id: 'A0APP' },
+      }),
+    );
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -153,6 +184,28 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const list = limited.get(method) ?? [];
       list.push(seconds);
       limited.set(method, list);
+    },
+    socketSend(type, payload) {
+      const envelope_id = `env-${++envelopes}`;
+      return new Promise((resolve, reject) => {
+        if (!socket) return reject(new Error('no Socket Mode connection'));
+        acks.set(envelope_id, resolve);
+        socket.send(
+          JSON.stringify({
+            envelope_id,
+            type,
+            payload,
+            accepts_response_payload: type !== 'events_api',
+            retry_attempt: 0,
+            retry_reason: '',
+          }),
+        );
+      });
+    },
+    async socketConnected(timeoutMs = 5000) {
+      const until = Date.now() + timeoutMs;
+      while (!socket && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+      if (!socket) throw new Error(`no Socket Mode connection within ${timeoutMs} ms`);
     },
     async waitFor(method, where = () => true, timeoutMs = 5000) {
       const until = Date.now() + timeoutMs;
@@ -168,6 +221,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const client of sockets.clients) client.terminate();
+        sockets.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
