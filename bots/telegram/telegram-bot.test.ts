@@ -465,3 +465,20 @@ describe('telegram: charts', () => {
     expect(String(photo.body.caption)).toMatch(/sma_cross on MSFT/);
   });
 });
+
+describe('telegram: expiry', () => {
+  it('edits every copy to EXPIRED, buttons gone, when the proposal expires', async () => {
+    const proposal = await proposeAs('alice', 'KO', '13');
+    t.clock.now = new Date(Date.now() + 3600_000);
+    expect(await t.orders.expireDue()).toContain(proposal.id);
+    for (const chat of [ALICE, CAROL]) {
+      const { messageId } = await copyIn(proposal.id, chat);
+      const end = Date.now() + 5000;
+      const copy = () => api.messages(chat).find((m) => m.message_id === messageId);
+      while (!copy()?.text.includes('EXPIRED') && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(copy()?.text).toMatch(/EXPIRED at .* without a decision\. Nothing was sent\./);
+      expect(copy()?.reply_markup?.inline_keyboard ?? []).toEqual([]);
+    }
+  });
+});
