@@ -263,3 +263,35 @@ describe('alerts: a drift whose rebalance breaks the risk limits', () => {
     expect(texts().at(-1)).toMatch(/Risk: FAILS: KO would be/);
   });
 });
+
+describe('alerts: two processes', () => {
+  it('propose one rebalance for one drift, however many check it at once', async () => {
+    await db.pool.query("UPDATE alerts SET status = 'paused'");
+    clock.now = new Date(clock.now.getTime() + 48 * 3600_000);
+    const id = await rule({
+      kind: 'drift_above',
+      value: '0.05',
+      account: 'paper',
+      targets: [{ symbol: 'KO', weight: 0.08 }],
+    });
+    const before = Number(
+      (await db.pool.query("SELECT count(*) AS n FROM proposals WHERE proposer_kind = 'alert'"))
+        .rows[0].n,
+    );
+    const fired = await Promise.all([
+      alertsNow().check(),
+      alertsNow().check(),
+      alertsNow().check(),
+    ]);
+    expect(fired.reduce((a, b) => a + b, 0)).toBe(1);
+    const after = Number(
+      (await db.pool.query("SELECT count(*) AS n FROM proposals WHERE proposer_kind = 'alert'"))
+        .rows[0].n,
+    );
+    expect(after).toBe(before + 1);
+    expect(
+      (await db.pool.query('SELECT count(*)::int AS n FROM alert_events WHERE alert_id = $1', [id]))
+        .rows[0].n,
+    ).toBe(1);
+  });
+});

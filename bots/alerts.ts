@@ -104,24 +104,42 @@ export function createAlerts(deps: {
     rule.last_fired_at === null ||
     now().getTime() - rule.last_fired_at.getTime() >= rule.cooldown_s * 1000;
 
-  async function fire(alertId: string, key: string, text: string, proposalId?: string) {
-    const at = now();
+  /** Claims the firing of `alertId` for `key`: its event id the first time, null after. */
+  async function claim(
+    alertId: string,
+    key: string,
+    text = '',
+  ): Promise<{ id: string; principalId: string } | null> {
     const { rows } = await pool.query<{ id: string; principal_id: string }>(
       `WITH fired AS (
-         INSERT INTO alert_events (alert_id, dedupe_key, fired_at, text, proposal_id)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (alert_id, dedupe_key) DO NOTHING RETURNING id, alert_id
+         INSERT INTO alert_events (alert_id, dedupe_key, fired_at, text)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (alert_id, dedupe_key) DO NOTHING RETURNING id, alert_id
        ), marked AS (
          UPDATE alerts SET last_fired_at = $3 FROM fired WHERE alerts.id = fired.alert_id RETURNING alerts.principal_id
        )
        SELECT fired.id, marked.principal_id FROM fired, marked`,
-      [alertId, key.slice(0, 200), at, text, proposalId ?? null],
+      [alertId, key.slice(0, 200), now(), text],
     );
     const event = rows[0];
-    if (!event) return null;
+    return event ? { id: event.id, principalId: event.principal_id } : null;
+  }
+
+  /** Gives a claimed firing its text (and proposal) and queues a message to every linked chat. */
+  async function finish(
+    event: { id: string; principalId: string },
+    text: string,
+    proposalId?: string,
+  ) {
+    const at = now();
+    await pool.query('UPDATE alert_events SET text = $2, proposal_id = $3 WHERE id = $1', [
+      event.id,
+      text,
+      proposalId ?? null,
+    ]);
     // Every linked chat of the principal; due at once, or when their quiet hours end.
     const quiet = await pool.query<{ from_hour: number; to_hour: number }>(
       'SELECT from_hour, to_hour FROM quiet_hours WHERE principal_id = $1',
-      [event.principal_id],
+      [event.principalId],
     );
     const hours = quiet.rows[0];
     const due = (hours && quietUntil(at, hours.from_hour, hours.to_hour)) ?? at;
@@ -131,8 +149,14 @@ export function createAlerts(deps: {
          FROM identities i
         WHERE i.principal_id = $2 AND i.kind IN ('telegram', 'slack') AND i.revoked_at IS NULL
        ON CONFLICT DO NOTHING`,
-      [event.id, event.principal_id, due],
+      [event.id, event.principalId, due],
     );
+  }
+
+  async function fire(alertId: string, key: string, text: string, proposalId?: string) {
+    const event = await claim(alertId, key, text);
+    if (!event) return null;
+    await finish(event, text, proposalId);
     logger.info({ alert: alertId, key }, 'alert fired');
     return event.id;
   }
@@ -251,13 +275,9 @@ export function createAlerts(deps: {
         }));
         const worst = gaps.reduce((a, b) => (b.gap > a.gap ? b : a), { symbol: '-', gap: 0 });
         if (worst.gap <= threshold || plan.orders.length === 0) continue;
-        const key = interval(rule);
-        // Claim the interval before proposing, so a second process proposes nothing.
-        const claimed = await pool.query(
-          `SELECT 1 FROM alert_events WHERE alert_id = $1 AND dedupe_key = $2`,
-          [rule.id, key],
-        );
-        if (claimed.rows.length > 0) continue;
+        // The interval is claimed before proposing: a second process (or pass) proposes nothing.
+        const event = await claim(rule.id, interval(rule));
+        if (!event) continue;
         const drifted = `Alert: account ${account} has drifted: ${worst.symbol} is ${(worst.gap * 100).toFixed(1)} percentage points from its target (your threshold is ${(threshold * 100).toFixed(1)}).`;
         let proposalId: string | undefined;
         let text: string;
@@ -279,7 +299,9 @@ export function createAlerts(deps: {
           // Said, not swallowed: the person learns of the drift and why no rebalance was proposed.
           text = `${drifted} No rebalance could be proposed: ${(error as Error).message.slice(0, 300)}`;
         }
-        if (await fire(rule.id, key, text, proposalId)) fired++;
+        await finish(event, text, proposalId);
+        logger.info({ alert: rule.id }, 'drift alert fired');
+        fired++;
       } catch (error) {
         logger.warn({ err: error, alert: rule.id }, 'drift alert: could not check the account');
       }
