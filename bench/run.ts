@@ -12,6 +12,7 @@ import { benchBots } from './bots.js';
 import { benchChat } from './chat.js';
 import { benchImport } from './import.js';
 import { benchMcp } from './mcp.js';
+import { benchModels } from './models.js';
 import { benchOrders } from './orders.js';
 import { benchPortfolio } from './portfolio.js';
 import { benchPrices } from './prices.js';
@@ -32,6 +33,7 @@ const GROUPS = {
   rag: benchRag,
   'rag-stores': benchRagStores,
   bots: benchBots,
+  models: benchModels,
 } as const;
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -57,3 +59,4 @@ if (only === undefined || only === 'chat') await benchChat(config, emit);
 if (only === undefined || only === 'rag') await benchRag(config, emit);
 if (only === undefined || only === 'rag-stores') await benchRagStores(config, emit);
 if (only === undefined || only === 'bots') await benchBots(config, emit);
+if (only === undefined || only === 'models') await benchModels(emit);
