@@ -4,11 +4,18 @@
  * runtime in batches of 5,000 rows × 50 features; the event loop's delay is measured while it
  * scores (a session's run happens on a worker, so the loop should not stall).
  */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PROJECT_ROOT } from '../config/app-info.js';
 import { silentLogger } from '../config/logger.js';
+import { buildPanel } from '../models/features.js';
 import { trainBoosting } from '../models/gradient-boosting.js';
 import { treeEnsembleToOnnx } from '../models/onnx-export.js';
 import { createModelRuntime } from '../models/runtime.js';
+import { trainOn, walkForward } from '../models/walk-forward.js';
+import { loadSeries } from '../store/market-data/load-series.js';
+import { SAMPLE_DIR } from '../store/market-data/sample.js';
 
 const ms = (value: number) => Math.round(value * 100) / 100;
 const percentile = (sorted: number[], q: number) =>
@@ -79,4 +86,47 @@ export async function benchModels(emit: (line: object) => void): Promise<void> {
   } finally {
     await runtime.close();
   }
+}
+
+/**
+ * The learned screening score on real prices (../shared/data/sp500-daily when it is there, else
+ * the bundled sample): one training on every month, and the walk-forward out-of-sample report
+ * beside 12-1 momentum, by year.
+ */
+export async function benchModelsValidation(emit: (line: object) => void): Promise<void> {
+  const shared = path.resolve(PROJECT_ROOT, '..', 'shared', 'data', 'sp500-daily');
+  const dataset = existsSync(shared) ? 'sp500-daily' : 'sample';
+  const dir = dataset === 'sp500-daily' ? shared : SAMPLE_DIR;
+  const symbols = readdirSync(dir)
+    .filter((file) => /^[A-Z.]+\.csv(\.gz)?$/.test(file))
+    .map((file) => file.replace(/\.csv(\.gz)?$/, ''));
+  const series = await loadSeries({ kind: 'files', path: dir }, { symbols });
+  const built = performance.now();
+  const panel = buildPanel(series);
+  const panelSeconds = (performance.now() - built) / 1000;
+  const known = panel.filter((row) => Number.isFinite(row.forward));
+  const trained = performance.now();
+  trainOn(known, { trees: 100, depth: 3 });
+  emit({
+    bench: 'models_train_screen',
+    dataset,
+    symbols: symbols.length,
+    rows: known.length,
+    features: 9,
+    target_s: 120,
+    panel_s: ms(panelSeconds),
+    train_s: ms((performance.now() - trained) / 1000),
+  });
+  const started = performance.now();
+  const report = walkForward(panel, {
+    trainMonths: 36,
+    refitEvery: 12,
+    boosting: { trees: 100, depth: 3 },
+  });
+  emit({
+    bench: 'models_walk_forward',
+    dataset,
+    seconds: ms((performance.now() - started) / 1000),
+    ...report,
+  });
 }

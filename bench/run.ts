@@ -12,7 +12,7 @@ import { benchBots } from './bots.js';
 import { benchChat } from './chat.js';
 import { benchImport } from './import.js';
 import { benchMcp } from './mcp.js';
-import { benchModels } from './models.js';
+import { benchModels, benchModelsValidation } from './models.js';
 import { benchOrders } from './orders.js';
 import { benchPortfolio } from './portfolio.js';
 import { benchPrices } from './prices.js';
@@ -59,4 +59,7 @@ if (only === undefined || only === 'chat') await benchChat(config, emit);
 if (only === undefined || only === 'rag') await benchRag(config, emit);
 if (only === undefined || only === 'rag-stores') await benchRagStores(config, emit);
 if (only === undefined || only === 'bots') await benchBots(config, emit);
-if (only === undefined || only === 'models') await benchModels(emit);
+if (only === undefined || only === 'models') {
+  await benchModels(emit);
+  await benchModelsValidation(emit);
+}
