@@ -132,7 +132,9 @@ function targets(rows: readonly PanelRow[]): Float64Array {
 /** Trains one model on `rows` (all with known forward returns). */
 export function trainOn(rows: readonly PanelRow[], options: BoostingOptions = {}): TreeEnsemble {
   const x = new Float32Array(rows.length * FEATURES.length);
-  rows.forEach((row, k) => x.set(row.features, k * FEATURES.length));
+  rows.forEach((row, k) => {
+    x.set(row.features, k * FEATURES.length);
+  });
   return trainBoosting(x, targets(rows), FEATURES.length, options);
 }
 
@@ -163,7 +165,9 @@ export function walkForward(
         options.boosting,
       );
     const x = new Float32Array(rows.length * FEATURES.length);
-    rows.forEach((row, k) => x.set(row.features, k * FEATURES.length));
+    rows.forEach((row, k) => {
+      x.set(row.features, k * FEATURES.length);
+    });
     const score = scoreRows(model, x);
     const momentum = rows.map((row) => row.features[MOMENTUM] as number);
     const outcome = rows.map((row) => row.forward);
