@@ -9,6 +9,12 @@ import { importCommand } from './import.js';
 import { importTradesCommand, usageExit } from './import-trades.js';
 import { linkCommand } from './link.js';
 import { mcpCommand } from './mcp.js';
+import {
+  modelsListCommand,
+  modelsPromoteCommand,
+  modelsRetireCommand,
+  modelsTrainCommand,
+} from './models.js';
 import { collectTag, notesAddCommand } from './notes.js';
 import { collectRole, principalAddCommand, principalQuietCommand } from './principal.js';
 import { decideCommand, proposalsCommand } from './proposals.js';
@@ -154,6 +160,37 @@ program
   )
   .option('--json', 'print one JSON object')
   .action(linkCommand);
+
+const models = program
+  .command('models')
+  .description('the learned screening model: train it, list versions, promote or retire one');
+models
+  .command('train')
+  .description(
+    'train on the database prices (or --data DIR), report the walk-forward figures beside 12-1 momentum, save as staging',
+  )
+  .option('--data <dir>', 'train on SYMBOL.csv(.gz) files in this folder instead')
+  .option('--json', 'print one JSON object')
+  .action(modelsTrainCommand);
+models
+  .command('list')
+  .description('every model version with its status and out-of-sample figures')
+  .option('--json', 'print one JSON object')
+  .action(modelsListCommand);
+models
+  .command('promote')
+  .description('make a version the production one (only if it beat momentum out of sample)')
+  .argument('<name>', 'the model, e.g. screen')
+  .option('--model-version <n>', 'the version (default: the latest)')
+  .option('--as <principal>', 'who promotes it (recorded in the audit log)')
+  .action(modelsPromoteCommand);
+models
+  .command('retire')
+  .description('take a version out of service')
+  .argument('<name>', 'the model, e.g. screen')
+  .option('--model-version <n>', 'the version (default: the latest)')
+  .option('--as <principal>', 'who retires it (recorded in the audit log)')
+  .action(modelsRetireCommand);
 
 const principal = program
   .command('principal')

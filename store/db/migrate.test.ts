@@ -29,6 +29,7 @@ const TABLES = [
   'instruments',
   'link_codes',
   'messages',
+  'models',
   'notes',
   'optimizations',
   'orders',

@@ -1,0 +1,50 @@
+/**
+ * `countersign models` as a user runs it: train on the bundled sample (loaded into the empty
+ * database by the first command), list, and promote — refused unless the model beat 12-1
+ * momentum out of sample, whichever it is on this data.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataFolder, runCli } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+describe('countersign models', () => {
+  let db: TestDatabase;
+  let data: Awaited<ReturnType<typeof dataFolder>>;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    data = await dataFolder();
+    env = { DATABASE_URL: db.url, DATA_DIR: data.dir };
+  });
+  afterAll(async () => {
+    await data.cleanup();
+    await db.drop();
+  });
+
+  it('trains, lists and promotes only a model that beat momentum', async () => {
+    const trained = await runCli(['models', 'train', '--json'], env);
+    expect(trained.code).toBe(0);
+    expect(trained.stderr).toContain('countersign models train: walk-forward…');
+    const model = JSON.parse(trained.stdout);
+    expect(model).toMatchObject({ name: 'screen', version: 1, status: 'staging' });
+    expect(model.path).toBe(`${data.dir}/models/screen-v1.onnx`);
+    expect(model.walk_forward.test_months).toBeGreaterThan(100);
+
+    const listed = await runCli(['models', 'list'], env);
+    expect(listed.stdout).toMatch(
+      /^screen v1 \(staging\), trained .* out of sample .* vs 12-1 momentum/,
+    );
+
+    const promoted = await runCli(['models', 'promote', 'screen', '--as', 'alice'], env);
+    if (model.walk_forward.beats_momentum) {
+      expect(promoted.code).toBe(0);
+      expect(promoted.stdout).toContain('Promoted by alice');
+    } else {
+      expect(promoted.code).toBe(2);
+      expect(promoted.stderr).toContain('did not beat 12-1 momentum out of sample');
+    }
+    const bad = await runCli(['models', 'promote', 'screen', '--model-version', 'x'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--model-version must be a positive whole number; got x');
+  });
+});
