@@ -7,8 +7,8 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8787 \
     DATA_DIR=/data
-# onnxruntime-node (once it is a dependency): the CPU build ships in the package; download no CUDA
-# libraries at install. Read by its install script, not by npm (see .npmrc).
+# onnxruntime-node (models/): the CPU build ships in the package; download no CUDA
+# libraries at install. Read by its install script (.npmrc sets the same for a plain npm install).
 ENV ONNXRUNTIME_NODE_INSTALL=skip \
     ONNXRUNTIME_NODE_INSTALL_CUDA=skip
 
