@@ -10,6 +10,7 @@ import { importTradesCommand, usageExit } from './import-trades.js';
 import { linkCommand } from './link.js';
 import { mcpCommand } from './mcp.js';
 import {
+  modelsDriftCommand,
   modelsListCommand,
   modelsPromoteCommand,
   modelsRetireCommand,
@@ -184,6 +185,15 @@ models
   .option('--model-version <n>', 'the version (default: the latest)')
   .option('--as <principal>', 'who promotes it (recorded in the audit log)')
   .action(modelsPromoteCommand);
+models
+  .command('drift')
+  .description(
+    'per-feature drift (PSI, Kolmogorov-Smirnov) of the model against the prices after its training window',
+  )
+  .argument('[name]', 'the model (default screen)')
+  .option('--model-version <n>', 'the version (default: the latest)')
+  .option('--json', 'print one JSON object')
+  .action(modelsDriftCommand);
 models
   .command('retire')
   .description('take a version out of service')

@@ -6,6 +6,8 @@
  */
 import { readdirSync } from 'node:fs';
 import { loadConfig } from '../config/env.js';
+import { featureDrift } from '../models/drift.js';
+import { buildPanel } from '../models/features.js';
 import {
   findModel,
   listModels,
@@ -136,6 +138,58 @@ export function modelsRetireCommand(name: string, options: { modelVersion?: stri
       const model = await findModel(pool, name, versionOf(options.modelVersion));
       const retired = await retireModel(pool, model, options.as ?? 'local');
       console.log(`${retired.name} v${retired.version} is retired.`);
+    }),
+  );
+}
+
+/** Per-feature drift (PSI, KS) of the model's training rows against the rows after its window. */
+export function modelsDriftCommand(
+  name: string | undefined,
+  options: { modelVersion?: string; json?: boolean },
+) {
+  return run('drift', () =>
+    withCliDatabase('countersign-models', async (pool) => {
+      const model = await findModel(pool, name ?? SCREEN_MODEL, versionOf(options.modelVersion));
+      const symbols = (
+        await pool.query<{ symbol: string }>(
+          'SELECT DISTINCT symbol FROM daily_bars ORDER BY symbol',
+        )
+      ).rows.map((row) => row.symbol);
+      const panel = buildPanel(await loadSeries({ kind: 'database', pool }, { symbols }));
+      const from = model.trainFrom ?? '0000-01-01';
+      const to = model.trainTo ?? '9999-12-31';
+      const trained = panel
+        .filter((row) => row.date >= from && row.date <= to)
+        .map((row) => row.features);
+      const recent = panel.filter((row) => row.date > to).map((row) => row.features);
+      if (recent.length === 0) {
+        const message = `${model.name} v${model.version}: no month ends after its training window (to ${to}) in the database; import newer prices, then run this again`;
+        if (options.json)
+          console.log(
+            JSON.stringify({ model: `${model.name} v${model.version}`, recent_rows: 0, message }),
+          );
+        else console.log(message);
+        return;
+      }
+      const drift = featureDrift(model.features, trained, recent);
+      if (options.json) {
+        console.log(
+          JSON.stringify({
+            model: `${model.name} v${model.version}`,
+            trained_rows: trained.length,
+            recent_rows: recent.length,
+            features: drift,
+          }),
+        );
+        return;
+      }
+      console.log(
+        `${model.name} v${model.version}: ${trained.length} training rows (${from} to ${to}) against ${recent.length} newer rows`,
+      );
+      for (const one of drift)
+        console.log(
+          `  ${one.feature.padEnd(14)} PSI ${one.psi.toFixed(3)}  KS ${one.ks.toFixed(3)} (p ${one.ks_p_value})${one.flagged ? '  DRIFTED: retrain with countersign models train' : ''}`,
+        );
     }),
   );
 }

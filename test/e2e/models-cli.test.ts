@@ -43,6 +43,13 @@ describe('countersign models', () => {
       expect(promoted.code).toBe(2);
       expect(promoted.stderr).toContain('did not beat 12-1 momentum out of sample');
     }
+    const drift = await runCli(['models', 'drift'], env);
+    expect(drift.code).toBe(0);
+    // The last month ends after the window (its forward return is not known yet): those rows are compared.
+    expect(drift.stdout).toMatch(
+      /^screen v1: \d+ training rows \(\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}\) against \d+ newer rows/,
+    );
+    expect(drift.stdout.match(/ PSI \d+\.\d{3} {2}KS \d\.\d{3} \(p /g)).toHaveLength(9);
     const bad = await runCli(['models', 'promote', 'screen', '--model-version', 'x'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--model-version must be a positive whole number; got x');
