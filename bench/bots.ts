@@ -15,15 +15,12 @@ import type { Config } from '../config/env.js';
 import { silentLogger } from '../config/logger.js';
 import { databasePrices } from '../orders/prices.js';
 import { createOrdersRuntime } from '../orders/runtime.js';
-import { migrate } from '../store/db/migrate.js';
 import { createPool } from '../store/db/pool.js';
 import { MemoryBus } from '../store/kv/memory-bus.js';
-import { importPaths } from '../store/market-data/import-paths.js';
-import { SAMPLE_DIR } from '../store/market-data/sample.js';
 import { startFakeSlack } from '../test/helpers/fake-slack.js';
 import { startFakeTelegram } from '../test/helpers/fake-telegram.js';
 import { benchCharts } from './charts.js';
-import { freshDatabase } from './fresh-database.js';
+import { freshDatabase, seedBenchAccount } from './fresh-database.js';
 
 const percentile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
@@ -36,22 +33,7 @@ export async function benchBots(config: Config, emit: (line: object) => void): P
   const telegramApi = await startFakeTelegram();
   const slackApi = await startFakeSlack();
   try {
-    await migrate(pool, logger);
-    await importPaths(pool, [SAMPLE_DIR]);
-    await pool.query(
-      "INSERT INTO cash_ledger (account_id, amount, currency, kind, note) VALUES ('paper', 1000000000, 'USD', 'deposit', 'bench funds')",
-    );
-    await pool.query(
-      `UPDATE accounts SET risk_limits = risk_limits || '{"maxPositionWeight": 10, "duplicateWindowSeconds": null, "maxSectorWeight": 10}' WHERE id = 'paper'`,
-    );
-    const { rows } = await pool.query<{ id: string }>(
-      "INSERT INTO principals (handle) VALUES ('bench') RETURNING id",
-    );
-    const principal = rows[0]?.id as string;
-    await pool.query(
-      "INSERT INTO role_grants (principal_id, account_id, role) VALUES ($1, 'paper', 'approver'), ($1, 'paper', 'trader')",
-      [principal],
-    );
+    const principal = await seedBenchAccount(pool, logger, ['approver', 'trader']);
     await pool.query(
       `INSERT INTO identities (principal_id, kind, external_id) VALUES
          ($1, 'telegram', '1001'), ($1, 'telegram', '1002'), ($1, 'slack', 'T0TEAM:UBENCH')`,

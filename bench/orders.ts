@@ -7,13 +7,10 @@
 import type { Config } from '../config/env.js';
 import { silentLogger } from '../config/logger.js';
 import { createOrdersRuntime } from '../orders/runtime.js';
-import { migrate } from '../store/db/migrate.js';
 import { createPool } from '../store/db/pool.js';
 import { MemoryBus } from '../store/kv/memory-bus.js';
-import { importPaths } from '../store/market-data/import-paths.js';
-import { SAMPLE_DIR } from '../store/market-data/sample.js';
 import { apiTokenId, createApiToken } from '../store/repos/api-tokens-repo.js';
-import { freshDatabase } from './fresh-database.js';
+import { freshDatabase, seedBenchAccount } from './fresh-database.js';
 
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
@@ -24,23 +21,7 @@ export async function benchOrders(config: Config, emit: (line: object) => void):
   const pool = createPool(database.url, { max: 8 });
   const logger = silentLogger();
   try {
-    await migrate(pool, logger);
-    await importPaths(pool, [SAMPLE_DIR]);
-    await pool.query(
-      "INSERT INTO cash_ledger (account_id, amount, currency, kind, note) VALUES ('paper', 1000000000, 'USD', 'deposit', 'bench funds')",
-    );
-    // A wide position cap and no duplicate guard: the benchmark repeats similar orders on purpose.
-    await pool.query(
-      `UPDATE accounts SET risk_limits = risk_limits || '{"maxPositionWeight": 10, "duplicateWindowSeconds": null, "maxSectorWeight": 10}' WHERE id = 'paper'`,
-    );
-    const { rows } = await pool.query<{ id: string }>(
-      "INSERT INTO principals (handle) VALUES ('bench') RETURNING id",
-    );
-    const local = rows[0]?.id as string;
-    await pool.query(
-      "INSERT INTO role_grants (principal_id, account_id, role) VALUES ($1, 'paper', 'approver')",
-      [local],
-    );
+    const local = await seedBenchAccount(pool, logger, ['approver']);
     const runtime = createOrdersRuntime({ pool, bus: new MemoryBus(logger), config, logger });
     const { orders } = runtime;
     const symbols = (

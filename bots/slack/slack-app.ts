@@ -13,17 +13,16 @@
  */
 import { App, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { ChatEngine } from '../../agents/engine.js';
-import type { ChatEvent } from '../../agents/events.js';
 import type { ApiScope } from '../../config/env.js';
 import type { Logger } from '../../config/logger.js';
 import type { Orders } from '../../orders/service.js';
 import type { Pool } from '../../store/db/pool.js';
 import { principalForChat, redeemLinkCode } from '../../store/repos/chat-links-repo.js';
+import { runChatTurn } from '../chat-turn.js';
 import { firstTime } from '../dedupe.js';
 import type { Deliveries, ProposalChannel } from '../deliveries.js';
 import { handlePress } from '../press.js';
 import { cardText, type ProposalCard } from '../proposal-card.js';
-import { chartsOfTurn } from '../turn-charts.js';
 import { dedupeKey } from './dedupe-key.js';
 
 type BoltApp = InstanceType<typeof App>;
@@ -31,7 +30,6 @@ type ReceiverEvent = Parameters<BoltApp['processEvent']>[0];
 
 /** Slack's limit on a section's text. */
 const SECTION_MAX = 2900;
-const PROGRESS_EVERY_MS = 1000;
 
 export const SLACK_NOT_LINKED =
   'This Slack account is not linked to Countersign, so it gets no data. Ask your admin for a code (`countersign link --principal NAME`) and send `/cs link CODE` (or DM the app `/link CODE`).';
@@ -265,66 +263,51 @@ export function createSlackApp(deps: {
       await say(SLACK_NOT_LINKED);
       return;
     }
-    let progress: string | undefined;
-    let lastEdit = 0;
-    const answer: string[] = [];
-    const proposals: string[] = [];
-    const results: Extract<ChatEvent, { type: 'tool_result' }>[] = [];
     const who = {
       id: principal.id,
       handle: principal.handle,
       scopes: ['read', 'propose'] as ApiScope[],
     };
     const update = (ts: string, body: string) =>
-      client.chat.update({ channel: input.channel, ts, text: body }).catch((error: unknown) => {
-        logger.warn({ err: error }, 'slack: could not update the progress message');
-      });
-    for await (const event of engine.turn({
-      principal: who,
-      surface: { channel: 'slack', approval: null },
-      thread: `sl-${input.channel}`.slice(0, 64),
-      text,
-    }) as AsyncIterable<ChatEvent>) {
-      if (event.type === 'tool_started') {
-        if (progress === undefined) {
-          progress = String((await say(`Working: ${event.tool}…`)).ts);
-          lastEdit = Date.now();
-        } else await update(progress, `Working: ${event.tool}…`);
-      } else if (event.type === 'tool_progress' && progress !== undefined) {
-        if (Date.now() - lastEdit >= PROGRESS_EVERY_MS) {
-          lastEdit = Date.now();
-          await update(
-            progress,
-            `Working: ${event.tool}: ${event.message ?? `${event.done} of ${event.total}`}`,
-          );
-        }
-      } else if (event.type === 'text') answer.push(event.text);
-      else if (event.type === 'error') answer.push(`\n${event.message}`);
-      else if (event.type === 'proposal') proposals.push(event.proposal_id);
-      else if (event.type === 'tool_result') results.push(event);
-    }
-    const reply = answer.join('').trim() || 'Done.';
-    if (progress !== undefined) await update(progress, reply);
-    else await say(reply);
-    for (const chart of await chartsOfTurn(pool, who, results, logger))
-      await client.files
-        .uploadV2({
-          channel_id: input.channel,
-          file: chart.png,
-          filename: chart.name,
-          title: chart.title,
-        })
-        .catch((error: unknown) => logger.warn({ err: error }, 'slack: could not upload a chart'));
-    for (const id of proposals) {
-      const proposal = await orders.getProposal(id);
-      if (deliveries)
-        await deliveries.sendTo(
-          proposal,
-          'slack',
-          input.dm ? input.user : input.channel,
-          principal.id,
-        );
-    }
+      client.chat.update({ channel: input.channel, ts, text: body }).then(
+        () => undefined,
+        (error: unknown) => {
+          logger.warn({ err: error }, 'slack: could not update the progress message');
+        },
+      );
+    await runChatTurn(
+      { engine, pool, orders, logger },
+      { principal: who, channel: 'slack', thread: `sl-${input.channel}`, text },
+      {
+        post: async (body) => String((await say(body)).ts),
+        edit: update,
+        async answer(body, progress) {
+          if (progress !== undefined) await update(progress, body);
+          else await say(body);
+        },
+        chart: (chart) =>
+          client.files
+            .uploadV2({
+              channel_id: input.channel,
+              file: chart.png,
+              filename: chart.name,
+              title: chart.title,
+            })
+            .then(
+              () => undefined,
+              (error: unknown) => logger.warn({ err: error }, 'slack: could not upload a chart'),
+            ),
+        proposal: async (proposal) => {
+          if (deliveries)
+            await deliveries.sendTo(
+              proposal,
+              'slack',
+              input.dm ? input.user : input.channel,
+              principal.id,
+            );
+        },
+      },
+    );
   }
 
   const run = (work: () => Promise<void>) => {

@@ -18,22 +18,19 @@ import { Markup, Telegraf, TelegramError } from 'telegraf';
 import { bold, type FmtString, fmt, join } from 'telegraf/format';
 import type { Update } from 'telegraf/types';
 import type { ChatEngine } from '../../agents/engine.js';
-import type { ChatEvent } from '../../agents/events.js';
 import type { ApiScope } from '../../config/env.js';
 import type { Logger } from '../../config/logger.js';
 import type { Orders } from '../../orders/service.js';
 import type { Pool } from '../../store/db/pool.js';
 import { principalForChat, redeemLinkCode } from '../../store/repos/chat-links-repo.js';
+import { runChatTurn } from '../chat-turn.js';
 import { firstTime } from '../dedupe.js';
 import type { Deliveries, ProposalChannel } from '../deliveries.js';
 import { handlePress } from '../press.js';
 import type { ProposalCard } from '../proposal-card.js';
-import { chartsOfTurn } from '../turn-charts.js';
 
 /** Telegram refuses messages longer than this. */
 const MAX_MESSAGE = 4096;
-/** A progress edit at most this often per message. */
-const PROGRESS_EVERY_MS = 1000;
 /** The longest 429 wait honoured before giving up on a call. */
 const MAX_RETRY_AFTER_S = 60;
 
@@ -251,64 +248,46 @@ export function createTelegramBot(deps: {
     await runTurn(chat, { id: principal.id, handle: principal.handle }, text);
   });
 
-  /** One turn: progress in one message that then becomes the answer; proposal cards after it. */
+  /** One turn (bots/chat-turn.ts): progress in one message that becomes the answer; charts and cards after. */
   async function runTurn(chat: string, who: { id: string; handle: string }, text: string) {
-    let progress: string | undefined;
-    let lastEdit = 0;
-    const answer: string[] = [];
-    const proposals: string[] = [];
-    const results: Extract<ChatEvent, { type: 'tool_result' }>[] = [];
     const principal = { id: who.id, handle: who.handle, scopes: ['read', 'propose'] as ApiScope[] };
     const edit = (ref: string, body: string) =>
-      send(chat, () => api.editMessageText(chat, Number(ref), undefined, body)).catch(
+      send(chat, () => api.editMessageText(chat, Number(ref), undefined, body)).then(
+        () => undefined,
         (error: unknown) => {
           if (!notModified(error))
             logger.warn({ err: error }, 'telegram: could not edit the progress message');
         },
       );
-    const events = engine.turn({
-      principal,
-      surface: { channel: 'telegram', approval: null },
-      thread: `tg-${chat}`.slice(0, 64),
-      text,
-    });
-    for await (const event of events as AsyncIterable<ChatEvent>) {
-      if (event.type === 'tool_started') {
-        if (progress === undefined) {
-          const sent = await send(chat, () => api.sendMessage(chat, `Working: ${event.tool}…`));
-          progress = String(sent.message_id);
-          lastEdit = Date.now();
-        } else await edit(progress, `Working: ${event.tool}…`);
-      } else if (event.type === 'tool_progress' && progress !== undefined) {
-        if (Date.now() - lastEdit >= PROGRESS_EVERY_MS) {
-          lastEdit = Date.now();
-          await edit(
-            progress,
-            `Working: ${event.tool}: ${event.message ?? `${event.done} of ${event.total}`}`,
-          );
-        }
-      } else if (event.type === 'text') answer.push(event.text);
-      else if (event.type === 'error') answer.push(`\n${event.message}`);
-      else if (event.type === 'proposal') proposals.push(event.proposal_id);
-      else if (event.type === 'tool_result') results.push(event);
-    }
-    const pieces = splitMessage(answer.join('').trim() || 'Done.');
-    for (const [k, piece] of pieces.entries()) {
-      if (k === 0 && progress !== undefined) await edit(progress, piece);
-      else await send(chat, () => api.sendMessage(chat, piece));
-    }
-    for (const chart of await chartsOfTurn(pool, principal, results, logger))
-      await send(chat, () =>
-        api.sendPhoto(
-          chat,
-          { source: chart.png, filename: chart.name },
-          { caption: chart.title.slice(0, 1000) },
-        ),
-      ).catch((error: unknown) => logger.warn({ err: error }, 'telegram: could not send a chart'));
-    for (const id of proposals) {
-      const proposal = await orders.getProposal(id);
-      if (deliveries) await deliveries.sendTo(proposal, 'telegram', chat, who.id);
-    }
+    await runChatTurn(
+      { engine, pool, orders, logger },
+      { principal, channel: 'telegram', thread: `tg-${chat}`, text },
+      {
+        post: async (body) =>
+          String((await send(chat, () => api.sendMessage(chat, body))).message_id),
+        edit,
+        async answer(body, progress) {
+          for (const [k, piece] of splitMessage(body).entries()) {
+            if (k === 0 && progress !== undefined) await edit(progress, piece);
+            else await send(chat, () => api.sendMessage(chat, piece));
+          }
+        },
+        chart: (chart) =>
+          send(chat, () =>
+            api.sendPhoto(
+              chat,
+              { source: chart.png, filename: chart.name },
+              { caption: chart.title.slice(0, 1000) },
+            ),
+          ).then(
+            () => undefined,
+            (error: unknown) => logger.warn({ err: error }, 'telegram: could not send a chart'),
+          ),
+        proposal: async (proposal) => {
+          if (deliveries) await deliveries.sendTo(proposal, 'telegram', chat, who.id);
+        },
+      },
+    );
   }
 
   return {

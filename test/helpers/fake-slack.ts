@@ -10,12 +10,9 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { type RecordedCall, waitForCall } from './recorded-calls.js';
 
-export interface SlackCall {
-  method: string;
-  body: Record<string, unknown>;
-  at: number;
-}
+export type SlackCall = RecordedCall;
 
 export interface SlackMessage {
   channel: string;
@@ -207,18 +204,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       while (!socket && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
       if (!socket) throw new Error(`no Socket Mode connection within ${timeoutMs} ms`);
     },
-    async waitFor(method, where = () => true, timeoutMs = 5000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const found = calls.find((call) => call.method === method && where(call));
-        if (found) return found;
-        if (Date.now() > until)
-          throw new Error(
-            `no ${method} call within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(', ')}`,
-          );
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    },
+    waitFor: (method, where, timeoutMs) => waitForCall(calls, method, where, timeoutMs),
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of sockets.clients) client.terminate();

@@ -9,12 +9,9 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type RecordedCall, waitForCall } from './recorded-calls.js';
 
-export interface TelegramCall {
-  method: string;
-  body: Record<string, unknown>;
-  at: number;
-}
+export type TelegramCall = RecordedCall;
 
 export interface FakeMessage {
   message_id: number;
@@ -200,18 +197,7 @@ export async function startFakeTelegram(
     queueUpdate(update) {
       updates.push(update);
     },
-    async waitFor(method, where = () => true, timeoutMs = 5000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        const found = calls.find((call) => call.method === method && where(call));
-        if (found) return found;
-        if (Date.now() > until)
-          throw new Error(
-            `no ${method} call within ${timeoutMs} ms; calls: ${calls.map((c) => c.method).join(', ')}`,
-          );
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    },
+    waitFor: (method, where, timeoutMs) => waitForCall(calls, method, where, timeoutMs),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
