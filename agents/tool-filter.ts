@@ -15,6 +15,7 @@ const HINTS: Record<string, string> = {
   get_portfolio: 'portfolio worth holdings positions value equity cash balance own holding',
   list_orders: 'orders proposals pending open status list recent',
   screen_stocks: 'screen rank best top momentum find stocks picks cheap sector',
+  model_status: 'model live learned screening good accuracy drift version promoted regime',
   run_backtest: 'backtest test cross strategy since did perform history return sma ema rsi macd',
   optimize_strategy: 'tune parameters optimize strategy best settings search',
   optimize_portfolio: 'optimize portfolio weights allocation frontier sharpe variance diversify',

@@ -124,6 +124,41 @@ describe('alerts', () => {
     expect(rows[0].n).toBe(2);
   });
 
+  it('sends the daily summary with the market regime, once a day', async () => {
+    await rule({ kind: 'daily_summary', value: '10' }, 60);
+    const alerts = alertsNow();
+    expect(await alerts.check()).toBe(1);
+    expect(texts().at(-1)).toMatch(
+      /^Daily summary for account paper, 2026-12-04: .* Market regime on 2021-04-21: ((calm|volatile)-(up|down)|sideways) \(63-day trend -?\d+\.\d %, volatility \d+ % a year\)\.$/,
+    );
+    expect(await alerts.check()).toBe(0);
+  });
+
+  it('sends a model drift alert once per model and drifted features', async () => {
+    await rule({ kind: 'model_drift' }, 60);
+    const alerts = alertsNow();
+    await alerts.start();
+    try {
+      const event = {
+        model: 'screen v3',
+        features: ['vol_1m', 'vol_3m'],
+        at: '2026-12-04T12:00:00Z',
+      };
+      await t.bus.publish('model.drifted', event);
+      await t.bus.publish('model.drifted', event);
+      await api.waitFor('sendMessage', (c) =>
+        String(c.body.text).startsWith('Model drift: screen v3'),
+      );
+      expect(texts().at(-1)).toBe(
+        "Model drift: screen v3's features vol_1m, vol_3m moved beyond PSI 0.2 since its training window. Its scores may no longer hold; retrain with countersign models train --retrain.",
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(texts().filter((text) => text.startsWith('Model drift')).length).toBe(1);
+    } finally {
+      await alerts.stop();
+    }
+  });
+
   it('does not fire below the level', async () => {
     await rule({ kind: 'price_above', value: '60' }, 60, 'KO');
     expect(await alertsNow().check()).toBe(0);

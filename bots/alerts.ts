@@ -7,7 +7,9 @@
  *   rebalance *proposal* (proposer kind `alert`) with its Approve / Reject buttons, so one press
  *   rebalances, and nothing trades without it;
  * - fill, proposal_rejected, proposal_expired: the orders module's events on the rule's account;
- * - daily_summary: once a day, at the rule's hour (UTC).
+ * - daily_summary: once a day, at the rule's hour (UTC), with the market regime;
+ * - model_drift: the live screening model's features drifted (models/start.ts's check after an
+ *   import), once per model and set of drifted features.
  *
  * A firing is an alert_events row unique per (rule, what fired it): the fill, the proposal, the
  * day, or the rule's interval for price and drift rules ("at most one alert per rule per
@@ -17,6 +19,8 @@
  * due time to their end.
  */
 import type { Logger } from '../config/logger.js';
+// The bus topic model.drifted is declared where it is published.
+import type {} from '../models/start.js';
 import type { PriceSource } from '../orders/prices.js';
 import type { Orders } from '../orders/service.js';
 import type { Pool } from '../store/db/pool.js';
@@ -24,6 +28,7 @@ import type { Bus, Unsubscribe } from '../store/kv/bus.js';
 import type { ChatKind } from '../store/repos/chat-links-repo.js';
 import { createToolContext } from '../tools/context.js';
 import type { AlertRule } from '../tools/create-alert.js';
+import { latestMarketRegime } from '../tools/market-regime.js';
 import { planRebalanceTool } from '../tools/plan-rebalance.js';
 import type { Deliveries, ProposalChannel } from './deliveries.js';
 
@@ -323,7 +328,11 @@ export function createAlerts(deps: {
         [account, day],
       );
       const figures = rows[0] ?? { fills: '0', pending: '0', proposed: '0' };
-      const text = `Daily summary for account ${account}, ${day}: ${figures.proposed} proposal(s) today, ${figures.pending} waiting for a decision, ${figures.fills} fill(s) today.`;
+      const regime = await latestMarketRegime({ pool }).catch(() => undefined);
+      const market = regime
+        ? ` Market regime on ${regime.date}: ${regime.regime} (63-day trend ${(regime.trend_63d * 100).toFixed(1)} %, volatility ${(regime.volatility_21d * 100).toFixed(0)} % a year).`
+        : '';
+      const text = `Daily summary for account ${account}, ${day}: ${figures.proposed} proposal(s) today, ${figures.pending} waiting for a decision, ${figures.fills} fill(s) today.${market}`;
       if (await fire(rule.id, `day:${day}`, text)) fired++;
     }
     return fired;
@@ -388,6 +397,17 @@ export function createAlerts(deps: {
               `Proposal ${event.proposalId} on account ${event.accountId} expired without a decision. Nothing was sent.`,
             ),
           ),
+        ),
+        await deps.bus.subscribe('model.drifted', (event) =>
+          safely('a model drift alert', async () => {
+            for (const rule of await rules(['model_drift']))
+              await fire(
+                rule.id,
+                `model-drift:${event.model}:${event.features.join(',')}`,
+                `Model drift: ${event.model}'s features ${event.features.join(', ')} moved beyond PSI 0.2 since its training window. Its scores may no longer hold; retrain with countersign models train --retrain.`,
+              );
+            await deliverDue();
+          }),
         ),
         await deps.bus.subscribe('bars.imported', () =>
           safely('price alerts', async () => {

@@ -171,6 +171,10 @@ models
     'train on the database prices (or --data DIR), report the walk-forward figures beside 12-1 momentum, save as staging',
   )
   .option('--data <dir>', 'train on SYMBOL.csv(.gz) files in this folder instead')
+  .option(
+    '--retrain',
+    "a new version of the live model on today's prices, with its hyper-parameters (after drift)",
+  )
   .option('--json', 'print one JSON object')
   .action(modelsTrainCommand);
 models

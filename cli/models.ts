@@ -6,8 +6,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { loadConfig } from '../config/env.js';
-import { featureDrift } from '../models/drift.js';
-import { buildPanel } from '../models/features.js';
+import type { BoostingOptions } from '../models/gradient-boosting.js';
 import {
   findModel,
   listModels,
@@ -16,6 +15,7 @@ import {
   RegistryError,
   retireModel,
 } from '../models/registry.js';
+import { driftReport, liveModel } from '../models/service.js';
 import { SCREEN_MODEL, trainScreenModel } from '../models/train-screen.js';
 import { loadSeries } from '../store/market-data/load-series.js';
 import { reportFailure } from './errors.js';
@@ -63,7 +63,21 @@ async function run(what: string, work: () => Promise<void>): Promise<void> {
   }
 }
 
-export function modelsTrainCommand(options: { data?: string; json?: boolean }) {
+/** The live model's boosting hyper-parameters (for --retrain). */
+function boostingOf(model: ModelRecord): BoostingOptions {
+  const p = model.params;
+  const pick = (key: keyof BoostingOptions) =>
+    typeof p[key] === 'number' ? { [key]: p[key] as number } : {};
+  return {
+    ...pick('trees'),
+    ...pick('depth'),
+    ...pick('learningRate'),
+    ...pick('minLeaf'),
+    ...pick('bins'),
+  };
+}
+
+export function modelsTrainCommand(options: { data?: string; json?: boolean; retrain?: boolean }) {
   return run('train', () =>
     withCliDatabase('countersign-models', async (pool) => {
       const config = loadConfig();
@@ -84,8 +98,21 @@ export function modelsTrainCommand(options: { data?: string; json?: boolean }) {
         options.data ? { kind: 'files', path: options.data } : { kind: 'database', pool },
         { symbols },
       );
+      let boosting: BoostingOptions | undefined;
+      if (options.retrain) {
+        const live = liveModel(await listModels(pool, SCREEN_MODEL));
+        if (!live)
+          throw new UsageError(
+            'no live screening model to retrain; run countersign models train without --retrain',
+          );
+        boosting = boostingOf(live);
+        process.stderr.write(
+          `countersign models train: retraining ${live.name} v${live.version} (${live.status}) with its hyper-parameters on the prices up to today\n`,
+        );
+      }
       const started = performance.now();
       const saved = await trainScreenModel(pool, config.dataDir, series, {
+        ...(boosting ? { boosting } : {}),
         actor: 'cli',
         progress: (stage) => process.stderr.write(`countersign models train: ${stage}…\n`),
       });
@@ -155,14 +182,10 @@ export function modelsDriftCommand(
           'SELECT DISTINCT symbol FROM daily_bars ORDER BY symbol',
         )
       ).rows.map((row) => row.symbol);
-      const panel = buildPanel(await loadSeries({ kind: 'database', pool }, { symbols }));
+      const report = driftReport(model, await loadSeries({ kind: 'database', pool }, { symbols }));
       const from = model.trainFrom ?? '0000-01-01';
       const to = model.trainTo ?? '9999-12-31';
-      const trained = panel
-        .filter((row) => row.date >= from && row.date <= to)
-        .map((row) => row.features);
-      const recent = panel.filter((row) => row.date > to).map((row) => row.features);
-      if (recent.length === 0) {
+      if (report.recent_rows === 0) {
         const message = `${model.name} v${model.version}: no month ends after its training window (to ${to}) in the database; import newer prices, then run this again`;
         if (options.json)
           console.log(
@@ -171,24 +194,24 @@ export function modelsDriftCommand(
         else console.log(message);
         return;
       }
-      const drift = featureDrift(model.features, trained, recent);
       if (options.json) {
         console.log(
           JSON.stringify({
-            model: `${model.name} v${model.version}`,
-            trained_rows: trained.length,
-            recent_rows: recent.length,
-            features: drift,
+            model: report.model,
+            trained_rows: report.trained_rows,
+            recent_rows: report.recent_rows,
+            features: report.features,
+            drifted: report.drifted,
           }),
         );
         return;
       }
       console.log(
-        `${model.name} v${model.version}: ${trained.length} training rows (${from} to ${to}) against ${recent.length} newer rows`,
+        `${report.model}: ${report.trained_rows} training rows (${from} to ${to}) against ${report.recent_rows} newer rows`,
       );
-      for (const one of drift)
+      for (const one of report.features)
         console.log(
-          `  ${one.feature.padEnd(14)} PSI ${one.psi.toFixed(3)}  KS ${one.ks.toFixed(3)} (p ${one.ks_p_value})${one.flagged ? '  DRIFTED: retrain with countersign models train' : ''}`,
+          `  ${one.feature.padEnd(14)} PSI ${one.psi.toFixed(3)}  KS ${one.ks.toFixed(3)} (p ${one.ks_p_value})${one.flagged ? '  DRIFTED: retrain with countersign models train --retrain' : ''}`,
         );
     }),
   );

@@ -5,6 +5,11 @@
  * command-line principal (`local`). `--data` reaches the tool as the context's files source.
  */
 
+import { loadConfig } from '../config/env.js';
+import { createLogger } from '../config/logger.js';
+import { createModelRuntime } from '../models/runtime.js';
+import { attachModels, createModelService, type ModelService } from '../models/service.js';
+import type { Pool } from '../store/db/pool.js';
 import type { TaskRunner } from '../store/jobs/task-runner.js';
 import { createToolContext } from '../tools/context.js';
 import { type InvokeErrorCode, invokeTool } from '../tools/invoke.js';
@@ -38,6 +43,8 @@ export interface CliToolCall {
   as?: string;
   /** Where an optimization runs its backtests (--workers, --queue, --local); the caller closes it. */
   taskRunner?: TaskRunner;
+  /** Serve the live learned model for this call (screen's model_score); started and closed here. */
+  models?: boolean;
 }
 
 /** Writes progress to stderr at most every 500 ms, and the last report always. */
@@ -51,6 +58,20 @@ function progressPrinter(command: string): (done: number, total: number, message
   };
 }
 
+/** The model core for one command, on CPU unless MODEL_PROVIDER says otherwise; nothing is trained. */
+async function cliModels(pool: Pool): Promise<ModelService> {
+  const config = loadConfig();
+  const logger = createLogger({ level: 'warn', stream: 'stderr' });
+  const service = createModelService({
+    pool,
+    dataDir: config.dataDir,
+    runtime: createModelRuntime({ logger, provider: config.models.provider }),
+    logger,
+  });
+  attachModels(pool, service);
+  return service;
+}
+
 /** Calls `tool` with `args` through the tool gate with channel `cli`; throws ToolRefusal when it fails. */
 export async function callTool(
   tool: Tool,
@@ -61,19 +82,24 @@ export async function callTool(
     async ({ orders }, pool) => {
       const handle = call.as ?? 'local';
       const principalId = await cliPrincipal(pool, handle);
-      return invokeTool(
-        tool,
-        args,
-        createToolContext({
-          principal: { id: principalId, handle, scopes: ['read'], credential: { kind: 'local' } },
-          pool,
-          orders,
-          channel: 'cli',
-          ...(call.data !== undefined ? { seriesFiles: call.data } : {}),
-          ...(call.progress ? { progress: progressPrinter(call.progress.command) } : {}),
-          ...(call.taskRunner ? { taskRunner: call.taskRunner } : {}),
-        }),
-      );
+      const models = call.models ? await cliModels(pool) : undefined;
+      try {
+        return await invokeTool(
+          tool,
+          args,
+          createToolContext({
+            principal: { id: principalId, handle, scopes: ['read'], credential: { kind: 'local' } },
+            pool,
+            orders,
+            channel: 'cli',
+            ...(call.data !== undefined ? { seriesFiles: call.data } : {}),
+            ...(call.progress ? { progress: progressPrinter(call.progress.command) } : {}),
+            ...(call.taskRunner ? { taskRunner: call.taskRunner } : {}),
+          }),
+        );
+      } finally {
+        await models?.close();
+      }
       // Research tools propose nothing and publish nothing: no Redis needed for the call itself.
     },
     { sharedState: tool.writes },

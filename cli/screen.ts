@@ -54,9 +54,30 @@ interface ScreenOutput {
     price: number;
     score: number;
     contributions: Record<string, number>;
+    model_score: number | null;
   }[];
+  model?: {
+    name: string;
+    version: number;
+    status: string;
+    out_of_sample: {
+      months: number;
+      mean_ic: number;
+      ic_t_stat: number;
+      momentum_mean_ic: number;
+      beats_momentum: boolean;
+    } | null;
+  };
+  model_unavailable?: string;
   note?: string;
   elapsed_ms: number;
+}
+
+/** The line naming the model behind the model column, and how good it was. */
+function modelLine(result: ScreenOutput): string {
+  if (!result.model) return `Model score: none (${result.model_unavailable ?? 'no model'}).`;
+  const { name, version, status, out_of_sample: oos } = result.model;
+  return `Model score: ${name} v${version} (${status})${oos ? `, out of sample over ${oos.months} months: mean rank IC ${oos.mean_ic} (t ${oos.ic_t_stat}) vs 12-1 momentum ${oos.momentum_mean_ic}; ${oos.beats_momentum ? 'beats momentum' : 'does not beat momentum'}` : ''}. It is the predicted percentile of the next 21 days' return.`;
 }
 
 function summary(result: ScreenOutput): string {
@@ -69,7 +90,8 @@ function summary(result: ScreenOutput): string {
     const parts = weighted
       .map((name) => `${name} ${(row.contributions[name] ?? 0).toFixed(2)}`)
       .join('  ');
-    return `${String(row.rank).padStart(3)}  ${row.symbol.padEnd(6)}  score ${row.score.toFixed(2).padStart(6)}  $${money(row.price).padStart(10)}  ${parts}`;
+    const model = row.model_score === null ? '   -' : row.model_score.toFixed(2);
+    return `${String(row.rank).padStart(3)}  ${row.symbol.padEnd(6)}  score ${row.score.toFixed(2).padStart(6)}  model ${model}  $${money(row.price).padStart(10)}  ${parts}`;
   });
   const weights = weighted.map((name) => `${name} ${result.weights[name]}`).join(', ');
   return [
@@ -82,6 +104,7 @@ function summary(result: ScreenOutput): string {
     ...rows,
     '',
     `Each figure is weight × the factor's cross-sectional z-score (clipped at ±${result.winsorize}); a missing factor counts 0.`,
+    modelLine(result),
   ].join('\n');
 }
 
@@ -127,7 +150,7 @@ export async function screenCommand(options: ScreenOptions): Promise<void> {
       ...(options.aboveSma200 ? { above_sma200: true } : {}),
       detail: 'full',
     };
-    const output = await callTool(screenStocksTool, args, { data: options.data });
+    const output = await callTool(screenStocksTool, args, { data: options.data, models: true });
     // --json prints the tool's full answer as it is (snake_case, elapsed_ms last).
     console.log(options.json ? JSON.stringify(output) : summary(output as unknown as ScreenOutput));
   } catch (error) {

@@ -100,6 +100,18 @@ export const VARIABLES = {
     form: 'an Ollama model tag such as nomic-embed-text',
     doc: 'Embedding model for retrieval.',
   },
+  MODEL_PROVIDER: {
+    schema: text((value) => value === 'auto' || value === 'cpu' || value === 'cuda'),
+    default: 'auto',
+    form: 'auto, cpu or cuda',
+    doc: 'Execution provider for the model core: auto tries CUDA (onnxruntime-node installed with --onnxruntime-node-install=cuda12 and a GPU) and falls back to CPU saying why; cpu skips the try.',
+  },
+  MODEL_AUTOTRAIN: {
+    schema: text((value) => value === 'true' || value === 'false'),
+    default: 'true',
+    form: 'true or false',
+    doc: 'On start, with no screening model yet, train one on the stored prices in the background (the bundled sample: a few seconds).',
+  },
   PORT: {
     schema: text(
       (value) => /^\d{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 65535,
@@ -237,6 +249,7 @@ export interface Config {
   ollama: { host: string; model: string; embedModel: string; numCtx: number; timeoutMs: number };
   agent: { maxToolCalls: number };
   rag: { embedder: 'hash' | 'ollama' };
+  models: { provider: 'auto' | 'cpu' | 'cuda'; autoTrain: boolean };
   http: { port: number; host: string };
   telegram: { botToken?: string; webhookSecret?: string; webhookUrl?: string; apiRoot: string };
   slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl: string };
@@ -316,6 +329,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     agent: { maxToolCalls: Number(need('AGENT_MAX_TOOL_CALLS')) },
     rag: { embedder: need('RAG_EMBEDDER') as 'hash' | 'ollama' },
+    models: {
+      provider: need('MODEL_PROVIDER') as 'auto' | 'cpu' | 'cuda',
+      autoTrain: need('MODEL_AUTOTRAIN') === 'true',
+    },
     http: { port: Number(need('PORT')), host: need('HOST') },
     telegram: {
       botToken: values.TELEGRAM_BOT_TOKEN,

@@ -120,3 +120,34 @@ export function byDate(rows: readonly PanelRow[]): Map<string, PanelRow[]> {
   }
   return out;
 }
+
+/**
+ * Each symbol's features on its last bar on or before `asOf` (a symbol with under a year of
+ * history by then, or a non-finite feature, has no row): what the live model scores.
+ */
+export function rowsAt(
+  series: readonly PriceSeries[],
+  asOf: string,
+): { symbol: string; date: string; features: Float32Array }[] {
+  const out: { symbol: string; date: string; features: Float32Array }[] = [];
+  for (const one of series) {
+    let lo = 0;
+    let hi = one.dates.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((one.dates[mid] as string) <= asOf) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = lo - 1;
+    if (i < HISTORY) continue;
+    // Only the last 63 log returns are read.
+    const p = one.adjClose;
+    const logReturns = new Float64Array(i + 1);
+    for (let k = i - 63; k <= i; k++)
+      logReturns[k] = Math.log((p[k] as number) / (p[k - 1] as number));
+    const features = featuresAt(one, i, logReturns);
+    if (features.some((value) => !Number.isFinite(value))) continue;
+    out.push({ symbol: one.symbol, date: one.dates[i] as string, features });
+  }
+  return out;
+}

@@ -136,7 +136,7 @@ export function trainBoosting(
       const node = nodes[at] as TreeNode;
       node.feature = best.feature;
       node.threshold = (cuts[best.feature] as Float32Array)[best.bin] as number;
-      node.value = 0;
+      // An internal node keeps its rows' mean (shrunk): per-feature contributions walk from it.
       node.left = grow(Int32Array.from(leftRows), depth + 1);
       node.right = grow(Int32Array.from(rightRows), depth + 1);
       return at;

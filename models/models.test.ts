@@ -10,9 +10,9 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempFolder } from '../test/helpers/fixtures.js';
 import { trainBoosting } from './gradient-boosting.js';
-import { treeEnsembleToOnnx } from './onnx-export.js';
+import { ensembleFromOnnx, treeEnsembleToOnnx } from './onnx-export.js';
 import { createModelRuntime, ModelLoadError, type ModelRuntime } from './runtime.js';
-import { scoreRows, type TreeEnsemble } from './tree-ensemble.js';
+import { contributions, scoreRow, scoreRows, type TreeEnsemble } from './tree-ensemble.js';
 
 const F = 6;
 const R = 4000;
@@ -64,6 +64,32 @@ describe('gradient boosting', () => {
       'learningRate must be in (0, 1]; got 2',
     );
     expect(() => trainBoosting(x.subarray(1), y, F)).toThrow(/rows × 6 features need 24000/);
+  });
+});
+
+describe('per-feature contributions', () => {
+  it('sum with the bias to the score, and land on the features the target uses', () => {
+    const totals = new Float64Array(F);
+    for (let r = 0; r < 200; r++) {
+      const row = x.subarray(r * F, (r + 1) * F);
+      const { bias, byFeature } = contributions(model, row);
+      const sum = byFeature.reduce((a, b) => a + b, bias);
+      expect(Math.abs(sum - scoreRow(model, row))).toBeLessThan(1e-5);
+      byFeature.forEach((value, f) => {
+        totals[f] = (totals[f] as number) + Math.abs(value);
+      });
+    }
+    // y = sin(3·x0) + x1·x2: features 3 to 5 are noise and carry little.
+    const noise = (totals[3] as number) + (totals[4] as number) + (totals[5] as number);
+    expect(totals[0] as number).toBeGreaterThan(5 * noise);
+  });
+
+  it('travel inside the ONNX file; a file from elsewhere has none', () => {
+    const bytes = treeEnsembleToOnnx(model, 'test');
+    const back = ensembleFromOnnx(bytes) as TreeEnsemble;
+    expect(back.trees.length).toBe(model.trees.length);
+    expect(scoreRow(back, x.subarray(0, F))).toBe(scoreRow(model, x.subarray(0, F)));
+    expect(() => ensembleFromOnnx(Buffer.from('not a model at all'))).toThrow();
   });
 });
 

@@ -2,7 +2,9 @@
  * A tree ensemble as an ONNX model (onnx-proto): one ai.onnx.ml TreeEnsembleRegressor node,
  * input X float [N, features], output Y float [N, 1]; BRANCH_LEQ nodes (feature ≤ threshold goes
  * to the true branch, as scoreRow does), leaf values as target weights, the base as base_values,
- * aggregate SUM. onnxruntime serves it (models/runtime.ts).
+ * aggregate SUM. onnxruntime serves it (models/runtime.ts). The ensemble itself, with its
+ * internal node values, rides along as the metadata entry `countersign.ensemble` (JSON), so the
+ * one hashed file also gives per-feature contributions (ensembleFromOnnx).
  */
 import onnxProto from 'onnx-proto';
 import type { TreeEnsemble } from './tree-ensemble.js';
@@ -118,6 +120,25 @@ export function treeEnsembleToOnnx(model: TreeEnsemble, docString = ''): Uint8Ar
       onnx.OperatorSetIdProto.create({ domain: 'ai.onnx.ml', version: 3 }),
     ],
     graph,
+    metadataProps: [
+      onnx.StringStringEntryProto.create({ key: ENSEMBLE_KEY, value: JSON.stringify(model) }),
+    ],
   });
   return onnx.ModelProto.encode(proto).finish();
+}
+
+const ENSEMBLE_KEY = 'countersign.ensemble';
+
+/**
+ * The tree ensemble a file written by treeEnsembleToOnnx carries, or undefined for any other
+ * ONNX model (a user's own: it scores, without per-feature contributions). Throws on bytes that
+ * are not an ONNX model at all.
+ */
+export function ensembleFromOnnx(bytes: Uint8Array): TreeEnsemble | undefined {
+  const proto = onnx.ModelProto.decode(bytes);
+  const entry = proto.metadataProps.find((one) => one.key === ENSEMBLE_KEY);
+  if (!entry?.value) return undefined;
+  const parsed = JSON.parse(entry.value) as TreeEnsemble;
+  if (!Number.isInteger(parsed.features) || !Array.isArray(parsed.trees)) return undefined;
+  return parsed;
 }

@@ -1,61 +1,75 @@
 /**
- * Trains the screening model: point-in-time features over every month end of `series`, the
- * walk-forward report beside 12-1 momentum (the out-of-sample figures every result is labelled
- * with), then one model on every month whose target is known, exported to ONNX and saved in the
- * registry as `staging`. Progress is reported by stage.
+ * Trains the screening model (train-task.ts) and saves it in the registry as `staging`:
+ * on the caller's thread, or in a worker thread (`inWorker`) so a server keeps answering while it
+ * trains. Progress is reported by stage.
  */
+import { Worker } from 'node:worker_threads';
 import type { PriceSeries } from '../core/series/price-series.js';
 import type { Pool } from '../store/db/pool.js';
-import { buildPanel, FEATURES } from './features.js';
+import { FEATURES } from './features.js';
 import type { BoostingOptions } from './gradient-boosting.js';
-import { treeEnsembleToOnnx } from './onnx-export.js';
 import { type ModelRecord, saveModel } from './registry.js';
-import { trainOn, walkForward } from './walk-forward.js';
+import { type FittedScreenModel, fitScreenModel } from './train-task.js';
 
 export const SCREEN_MODEL = 'screen';
-export const SCREEN_BOOSTING: Required<BoostingOptions> = {
-  trees: 100,
-  depth: 3,
-  learningRate: 0.1,
-  minLeaf: 20,
-  bins: 32,
-};
+
+function fitInWorker(
+  series: readonly PriceSeries[],
+  boosting: BoostingOptions | undefined,
+  progress: ((stage: string) => void) | undefined,
+  signal: AbortSignal | undefined,
+): Promise<FittedScreenModel> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const worker = new Worker(new URL('./train-worker.mjs', import.meta.url));
+    const abort = () => {
+      reject(new Error('training was stopped (the process is shutting down)'));
+      void worker.terminate();
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+    worker.on('exit', () => signal?.removeEventListener('abort', abort));
+    worker.on(
+      'message',
+      (message: { stage?: string; ok?: boolean; fitted?: FittedScreenModel; error?: string }) => {
+        if (message.stage) progress?.(message.stage);
+        else if (message.ok) resolve(message.fitted as FittedScreenModel);
+        else reject(new RangeError(message.error));
+        if (message.ok !== undefined) void worker.terminate();
+      },
+    );
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`the training thread stopped with code ${code}`));
+    });
+    worker.postMessage({ series, boosting });
+  });
+}
 
 export async function trainScreenModel(
   pool: Pool,
   dataDir: string,
   series: readonly PriceSeries[],
-  options: { actor?: string; progress?: (stage: string) => void; boosting?: BoostingOptions } = {},
+  options: {
+    actor?: string;
+    progress?: (stage: string) => void;
+    boosting?: BoostingOptions;
+    inWorker?: boolean;
+    /** Stops a training in a worker thread (nothing is saved). */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<ModelRecord> {
-  const boosting = { ...SCREEN_BOOSTING, ...options.boosting };
-  options.progress?.('features');
-  const panel = buildPanel(series);
-  const known = panel.filter((row) => Number.isFinite(row.forward));
-  if (known.length < 500)
-    throw new RangeError(
-      `${known.length} (month, symbol) rows with a year of history and a known forward return; at least 500 are needed (more symbols or a longer history)`,
-    );
-  options.progress?.('walk-forward');
-  const report = walkForward(panel, { trainMonths: 36, refitEvery: 12, boosting });
-  options.progress?.('training');
-  const model = trainOn(known, boosting);
-  const dates = known.map((row) => row.date);
-  const trainFrom = dates[0] as string;
-  const trainTo = dates[dates.length - 1] as string;
+  const fitted = options.inWorker
+    ? await fitInWorker(series, options.boosting, options.progress, options.signal)
+    : fitScreenModel(series, options);
   options.progress?.('saving');
   return saveModel(pool, dataDir, {
     name: SCREEN_MODEL,
-    onnx: treeEnsembleToOnnx(model, `countersign screen model, trained ${trainFrom} to ${trainTo}`),
+    onnx: fitted.onnx,
     features: FEATURES,
-    trainFrom,
-    trainTo,
-    params: {
-      ...boosting,
-      symbols: series.length,
-      rows: known.length,
-      target: 'forward 21-day return rank within the month',
-    },
-    metrics: { walk_forward: report },
+    trainFrom: fitted.trainFrom,
+    trainTo: fitted.trainTo,
+    params: fitted.params,
+    metrics: { walk_forward: fitted.report },
     ...(options.actor ? { actor: options.actor } : {}),
   });
 }

@@ -12,7 +12,11 @@ export interface TreeNode {
   /** Node indexes in the same tree (internal nodes only). */
   left: number;
   right: number;
-  /** A leaf's contribution (learning rate applied). */
+  /**
+   * A leaf's contribution (learning rate applied). An internal node: what a leaf there would have
+   * given (its training rows' mean, shrunk), from which per-feature contributions are measured;
+   * scoring never reads it.
+   */
   value: number;
 }
 
@@ -49,4 +53,28 @@ export function scoreRows(model: TreeEnsemble, data: Float32Array): Float32Array
   for (let r = 0; r < rows; r++)
     out[r] = scoreRow(model, data.subarray(r * model.features, (r + 1) * model.features));
   return out;
+}
+
+/**
+ * Per-feature contributions of one row (Saabas): along the path the row takes through each tree,
+ * each split adds the change in node value to the feature it tested. `bias` (the base plus every
+ * tree's root value) plus the contributions is the row's score.
+ */
+export function contributions(
+  model: TreeEnsemble,
+  row: ArrayLike<number>,
+): { bias: number; byFeature: Float64Array } {
+  const byFeature = new Float64Array(model.features);
+  let bias = model.base;
+  for (const tree of model.trees) {
+    let node = tree[0] as TreeNode;
+    bias += node.value;
+    while (node.feature >= 0) {
+      const x = Math.fround(row[node.feature] as number);
+      const next = tree[x <= Math.fround(node.threshold) ? node.left : node.right] as TreeNode;
+      byFeature[node.feature] = (byFeature[node.feature] as number) + next.value - node.value;
+      node = next;
+    }
+  }
+  return { bias, byFeature };
 }

@@ -36,6 +36,12 @@ export interface WalkForwardReport {
   }[];
   /** Out of sample, the model's mean IC and top-decile excess both above momentum's. */
   beats_momentum: boolean;
+  /**
+   * Out of sample, the pooled least-squares slope of a row's forward 21-day return over its
+   * month's mean against its score over the month's mean score: what one unit of score has been
+   * worth in return (the model forecast optimize_portfolio can use). Absent in older reports.
+   */
+  oos_slope?: number;
 }
 
 /** Average ranks (1-based), ties sharing their mean rank. */
@@ -155,6 +161,8 @@ export function walkForward(
   let tested = 0;
   let first: string | null = null;
   let last: string | null = null;
+  let sxy = 0;
+  let sxx = 0;
   for (let m = trainMonths; m < months.length; m++) {
     const [date, rows] = months[m] as [string, PanelRow[]];
     if (rows.length < 10) continue;
@@ -171,6 +179,13 @@ export function walkForward(
     const score = scoreRows(model, x);
     const momentum = rows.map((row) => row.features[MOMENTUM] as number);
     const outcome = rows.map((row) => row.forward);
+    const meanScore = score.reduce((a, b) => a + b, 0) / score.length;
+    const meanOutcome = outcome.reduce((a, b) => a + b, 0) / outcome.length;
+    outcome.forEach((value, k) => {
+      const ds = (score[k] as number) - meanScore;
+      sxy += ds * (value - meanOutcome);
+      sxx += ds * ds;
+    });
     const icModel = rankIc(score, outcome);
     const icMomentum = rankIc(momentum, outcome);
     const topModel = topDecileExcess(score, outcome);
@@ -217,5 +232,6 @@ export function walkForward(
       tested > 0 &&
       report.model.mean_ic > report.momentum.mean_ic &&
       report.model.top_decile_excess > report.momentum.top_decile_excess,
+    oos_slope: sxx > 0 ? Number((sxy / sxx).toPrecision(4)) : 0,
   };
 }

@@ -12,6 +12,10 @@ export interface ComponentHealth {
   status: 'ok' | 'down' | 'degraded' | 'not_configured';
   latency_ms?: number;
   detail?: string;
+  /** The model core: the execution provider serving (cpu or cuda). */
+  provider?: string;
+  /** The model core: features drifted beyond the threshold. */
+  drifted?: string[];
 }
 
 /** The body of GET /health. */
@@ -34,6 +38,8 @@ export interface HealthSources {
   agent?: { status(): AgentStatus };
   /** Retrieval's vector store, once start-up made it. */
   retrieval?: { health(): Promise<ComponentHealth> };
+  /** The model core, once start-up made it. */
+  models?: { health(): Promise<ComponentHealth & { provider?: string }> };
   /** The Telegram and Slack bots, once start-up made them. */
   bots?: { health(): Record<'telegram' | 'slack', ComponentHealth> };
 }
@@ -143,6 +149,11 @@ export async function checkHealth(sources: HealthSources): Promise<HealthReport>
         .health()
         .catch((error: Error) => ({ status: 'down' as const, detail: error.message }))
     : { status: 'down', detail: 'starting' };
+  const models: ComponentHealth = sources.models
+    ? await sources.models
+        .health()
+        .catch((error: Error) => ({ status: 'down' as const, detail: error.message }))
+    : { status: 'down', detail: 'starting' };
   const components: Record<string, ComponentHealth> = {
     database: db,
     cache: { ...shared, detail: shared.detail ?? backend },
@@ -150,6 +161,7 @@ export async function checkHealth(sources: HealthSources): Promise<HealthReport>
     broker: brokerHealth(sources.config),
     agent: agentHealth(sources),
     vector_store: vectorStore,
+    models,
     ...(sources.bots?.health() ?? laterComponents(sources.config)),
   };
   const allUp = db.status === 'ok' && shared.status === 'ok';

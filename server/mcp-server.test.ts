@@ -143,6 +143,7 @@ describe('MCP server', () => {
     await run('get_bars', { symbol: 'KO', limit: 5 });
     await run('get_portfolio', {});
     await run('screen_stocks', { top: 2 });
+    await run('model_status', {});
     await run('run_backtest', { strategy: 'sma_cross', symbols: ['KO'] });
     await run('optimize_strategy', {
       strategy: 'sma_cross',

@@ -7,6 +7,7 @@ import { startBots } from '../bots/runtime.js';
 import { APP_VERSION } from '../config/app-info.js';
 import { type Config, ConfigError } from '../config/env.js';
 import type { Logger } from '../config/logger.js';
+import { startModels } from '../models/start.js';
 import { createOrdersRuntime, type OrdersRuntime } from '../orders/runtime.js';
 import { createRetrievalRuntime } from '../rag/runtime.js';
 import { DataDirLock } from '../store/db/data-dir-lock.js';
@@ -158,6 +159,11 @@ export async function startServer(options: {
       .catch((error: Error) =>
         logger.warn({ error: error.message }, 'price cache: first load failed'),
       );
+    // The model core: the screening model (trained on the stored prices at first start, in a
+    // worker thread), drift checked after every import.
+    const models = await startModels({ pool: database.pool, config, logger, bus: kv.bus });
+    closers.push(() => models.close());
+    sources.models = models.service;
     // Retrieval over the trade history: Chroma (CHROMA_URL, or the packaged server under
     // DATA_DIR) starting in the background; keyword search answers until it is up.
     const rag = createRetrievalRuntime({ pool: database.pool, config, logger, bus: kv.bus });

@@ -17,6 +17,7 @@ export const ALERT_CONDITIONS = [
   'proposal_rejected',
   'proposal_expired',
   'daily_summary',
+  'model_drift',
 ] as const;
 export type AlertCondition = (typeof ALERT_CONDITIONS)[number];
 
@@ -32,7 +33,7 @@ export const createAlert = defineTool({
   name: 'create_alert',
   title: 'Create an alert',
   description:
-    "Stores an alert for the caller, sent to every Telegram and Slack chat they linked: price_above / price_below (symbol, value USD), drift_above (value = largest |weight − target| allowed, e.g. 0.05, with targets; it also proposes the rebalance, which waits for a human's approval), fill, proposal_rejected, proposal_expired (on account), daily_summary (value = hour UTC, 0-23). At most one alert per rule per every_minutes. It never trades. Needs the propose scope.",
+    "Stores an alert for the caller, sent to every Telegram and Slack chat they linked: price_above / price_below (symbol, value USD), drift_above (value = largest |weight − target| allowed, e.g. 0.05, with targets; it also proposes the rebalance, which waits for a human's approval), fill, proposal_rejected, proposal_expired (on account), daily_summary (value = hour UTC, 0-23, with the market regime), model_drift (the screening model's features drifted). At most one alert per rule per every_minutes. It never trades. Needs the propose scope.",
   input: z.object({
     condition: z.enum(ALERT_CONDITIONS).describe('What fires it'),
     symbol: z.string().min(1).max(20).optional().describe('Ticker, for price_above / price_below'),

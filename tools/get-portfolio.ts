@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { accountCash, accountPositionsWithLastClose } from '../store/repos/accounts-repo.js';
 import { requireReadAccess } from './account-access.js';
+import { latestMarketRegime, regimeSchema } from './market-regime.js';
 import { defineTool, READ_ONLY, ToolError } from './tool.js';
 
 const position = z.object({
@@ -37,6 +38,9 @@ export const getPortfolio = defineTool({
     equity: z.number().describe('cash + positions_value in USD'),
     unrealized_pnl: z.number().describe('Sum of unrealized P&L in USD'),
     positions: z.array(position).describe('Open positions, largest market value first'),
+    market_regime: regimeSchema
+      .nullable()
+      .describe('The market regime on the newest stored day; null: too few prices'),
   }),
   writes: false,
   annotations: READ_ONLY,
@@ -82,6 +86,7 @@ export const getPortfolio = defineTool({
       equity: round(equity),
       unrealized_pnl: round(held.reduce((sum, p) => sum + p.unrealized_pnl, 0)),
       positions: held,
+      market_regime: (await latestMarketRegime(context)) ?? null,
     };
   },
 });

@@ -7,6 +7,7 @@ import { getBars } from './get-bars.js';
 import { getPortfolio } from './get-portfolio.js';
 import { getQuote } from './get-quote.js';
 import { listOrders } from './list-orders.js';
+import { modelStatus } from './model-status.js';
 import { optimizePortfolioTool } from './optimize-portfolio.js';
 import { optimizeStrategyTool } from './optimize-strategy.js';
 import { planRebalanceTool } from './plan-rebalance.js';
@@ -25,6 +26,7 @@ export const TOOLS: readonly Tool[] = [
   getPortfolio,
   listOrders,
   screenStocksTool,
+  modelStatus,
   runBacktestTool,
   optimizeStrategyTool,
   optimizePortfolioTool,

@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 describe('screen_stocks inputs', () => {
-  it('keeps the summary answer as it was when no new input is given', async () => {
+  it('keeps the summary answer as it was when no new input is given (plus the model columns)', async () => {
     const out = await ok({ as_of: '2020-12-31', top: 3 });
     expect(Object.keys(out)).toEqual([
       'as_of',
@@ -57,7 +57,11 @@ describe('screen_stocks inputs', () => {
       'excluded',
       'weights',
       'rows',
+      'model_unavailable',
+      'regime',
     ]);
+    expect(out.model_unavailable).toBe('this process runs no model core');
+    expect(out.rows[0].model_score).toBeNull();
     expect(Object.keys(out.rows[0])).toEqual([
       'rank',
       'symbol',
@@ -68,6 +72,7 @@ describe('screen_stocks inputs', () => {
       'score',
       'contributions',
       'missing',
+      'model_score',
     ]);
   });
 

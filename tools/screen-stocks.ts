@@ -12,10 +12,14 @@ import {
   screenStocks,
 } from '../core/screening/index.js';
 import type { PriceSeries } from '../core/series/price-series.js';
+import type { RegimeDay } from '../models/regime.js';
+import { REGIMES } from '../models/regime.js';
+import { modelsOf, type ScreenScores } from '../models/service.js';
 import type { Pool } from '../store/db/pool.js';
 import { MissingDataError, type SeriesSource } from '../store/market-data/load-series.js';
 import { priceCacheOf } from '../store/market-data/price-cache.js';
 import { loadUniverse } from '../store/market-data/universe.js';
+import { marketRegimeAt, regimeSchema } from './market-regime.js';
 import { seriesSourceOf } from './series-source.js';
 import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
 
@@ -62,6 +66,11 @@ const input = z.object({
     .describe(
       'true: only adjusted closes above their 200-day average; false: at or below it. Omitted: no filter.',
     ),
+  regimes: z
+    .array(z.enum(REGIMES))
+    .min(1)
+    .optional()
+    .describe('Screen only when the market regime on as_of is one of these; else no rows.'),
   weights: z
     .record(z.string(), z.number())
     .optional()
@@ -99,7 +108,42 @@ const row = z.object({
     .optional()
     .describe('detail full: oriented (higher = better), clipped z-score per factor.'),
   missing: z.array(z.string()).describe('Factors the symbol lacks (too little history).'),
+  model_score: z
+    .number()
+    .nullable()
+    .describe(
+      "The live model's predicted percentile (0-1) of the next 21 days' return; null: not scored.",
+    ),
+  model_contributions: z
+    .record(z.string(), z.number())
+    .optional()
+    .describe('Per feature: how far it moved model_score from the model bias.'),
 });
+
+export const modelLabelSchema = z
+  .object({
+    name: z.string(),
+    version: z.number(),
+    status: z.enum(['staging', 'production', 'retired']),
+    trained_from: z.string().nullable(),
+    trained_to: z.string().nullable(),
+    out_of_sample: z
+      .object({
+        months: z.number(),
+        from: z.string().nullable(),
+        to: z.string().nullable(),
+        mean_ic: z.number(),
+        ic_t_stat: z.number(),
+        momentum_mean_ic: z.number(),
+        top_decile_excess: z.number(),
+        momentum_top_decile_excess: z.number(),
+        beats_momentum: z.boolean(),
+      })
+      .nullable()
+      .describe('Walk-forward figures beside 12-1 momentum on the same months.'),
+    provider: z.string().describe('cpu or cuda.'),
+  })
+  .describe('The model behind model_score, and how it did out of sample.');
 
 const output = z.object({
   as_of: z.string().describe('The screen date.'),
@@ -132,6 +176,16 @@ const output = z.object({
     .optional()
     .describe('detail full: per factor, over the ranked symbols.'),
   rows: z.array(row).describe('The top symbols by score, best first.'),
+  model: modelLabelSchema
+    .extend({ bias: z.number().optional().describe('model_score with no feature information.') })
+    .optional(),
+  model_unavailable: z
+    .string()
+    .optional()
+    .describe('Why model_score is null throughout, when it is.'),
+  regime: regimeSchema
+    .nullable()
+    .describe('The market regime on as_of (all stored symbols); null: under 63 days of prices.'),
   note: z
     .string()
     .optional()
@@ -191,8 +245,23 @@ function latestFileDate(series: readonly PriceSeries[], source: SeriesSource): s
   return last;
 }
 
+/** The model columns of one row and the answer's model label. */
+function modelColumns(scores: ScreenScores, symbol: string) {
+  if (!scores.available) return { model_score: null };
+  const score = scores.scores[symbol];
+  const parts = scores.contributions?.[symbol];
+  return { model_score: score ?? null, ...(parts ? { model_contributions: parts } : {}) };
+}
+
+function modelFields(scores: ScreenScores) {
+  if (!scores.available) return { model_unavailable: scores.reason };
+  return {
+    model: { ...scores.model, ...(scores.bias === undefined ? {} : { bias: scores.bias }) },
+  };
+}
+
 /** Today's answer: the rows with their contributions. */
-function summaryOutput(result: ScreenResult) {
+function summaryOutput(result: ScreenResult, scores: ScreenScores, regime: RegimeDay | null) {
   return {
     as_of: result.asOf,
     universe: result.universe,
@@ -209,13 +278,21 @@ function summaryOutput(result: ScreenResult) {
       score: one.score,
       contributions: one.contributions as Record<string, number>,
       missing: one.missing,
+      ...modelColumns(scores, one.symbol),
     })),
+    ...modelFields(scores),
+    regime,
     ...(result.note === undefined ? {} : { note: result.note }),
   };
 }
 
 /** detail full: the whole screen (what `countersign screen --json` prints). */
-function fullOutput(result: ScreenResult, elapsedMs: number) {
+function fullOutput(
+  result: ScreenResult,
+  scores: ScreenScores,
+  regime: RegimeDay | null,
+  elapsedMs: number,
+) {
   return {
     as_of: result.asOf,
     universe: result.universe,
@@ -240,7 +317,10 @@ function fullOutput(result: ScreenResult, elapsedMs: number) {
       factors: one.factors as Record<string, number>,
       z_scores: one.zScores as Record<string, number>,
       missing: one.missing,
+      ...modelColumns(scores, one.symbol),
     })),
+    ...modelFields(scores),
+    regime,
     ...(result.note === undefined ? {} : { note: result.note }),
     elapsed_ms: elapsedMs,
   };
@@ -249,7 +329,7 @@ function fullOutput(result: ScreenResult, elapsedMs: number) {
 export const screenStocksTool = defineTool({
   name: 'screen_stocks',
   title: 'Screen stocks',
-  description: `Ranks every symbol in our database (or those in symbols) on one date (as_of, default the latest bar) by a weighted sum of cross-sectional factor z-scores (clipped to ±winsorize), after optional filters (min_price, min_dollar_volume in USD, sectors, above_sma200). model_score needs model scores and is not available here. Returns the top ${DEFAULT_TOP} rows by default (at most ${MAX_TOP}) with each factor's contribution. Use it to find candidates; it is not advice and trades nothing. Use get_quote or get_bars to look at one symbol, optimize_portfolio to weigh a chosen list.`,
+  description: `Ranks every symbol in our database (or those in symbols) on one date (as_of, default the latest bar) by a weighted sum of cross-sectional factor z-scores (clipped to ±winsorize), after optional filters (min_price, min_dollar_volume in USD, sectors, above_sma200). Each row also has model_score, the live learned model's predicted percentile of the next 21 days' return, with per-feature contributions; the answer names the model, its status and its out-of-sample figures beside momentum (model_unavailable says why when there is none). Weight model_score to blend it in. regime: the market regime on as_of (calm/volatile, up/down, or sideways); regimes filters on it. Returns the top ${DEFAULT_TOP} rows by default (at most ${MAX_TOP}) with each factor's contribution. Use it to find candidates; it is not advice and trades nothing. Use get_quote or get_bars to look at one symbol, optimize_portfolio to weigh a chosen list.`,
   input,
   output,
   writes: false,
@@ -265,9 +345,23 @@ export const screenStocksTool = defineTool({
       const universe = await loadUniverse(source, { symbols, to: asOf });
       asOf ??= latestFileDate(universe.series, source);
       progress(1, 2, `screening ${universe.series.length} symbols`);
+      const models = modelsOf(pool);
+      const scores: ScreenScores = models
+        ? await models.screenScores(universe.series, asOf)
+        : { available: false, reason: 'this process runs no model core' };
+      if (!scores.available && (request.weights?.model_score ?? 0) !== 0)
+        throw new ToolError(
+          `weights.model_score is ${request.weights?.model_score} but no model can score: ${scores.reason}`,
+          'unavailable',
+        );
+      const regime = (await marketRegimeAt(context, asOf)) ?? null;
+      const outside =
+        request.regimes !== undefined &&
+        (regime === null || !request.regimes.includes(regime.regime));
       const started = performance.now();
       const result = screenStocks(universe, {
         asOf,
+        ...(scores.available ? { modelScores: scores.scores } : {}),
         top: request.top,
         weights: request.weights,
         winsorize: request.winsorize,
@@ -279,8 +373,18 @@ export const screenStocksTool = defineTool({
         },
       });
       const elapsedMs = performance.now() - started;
+      if (outside) {
+        // Screened as usual, then nothing is kept: every ranked symbol is left out for the regime.
+        // 'regime' is this tool's reason, beside the core screen's own.
+        result.excluded = { ...result.excluded, regime: result.passed } as ScreenResult['excluded'];
+        result.passed = 0;
+        result.rows = [];
+        result.note = `the market regime on ${asOf} is ${regime?.regime ?? 'unknown (under 63 days of prices)'}, not one of ${request.regimes?.join(', ')}: nothing is screened`;
+      }
       progress(2, 2, 'done');
-      return request.detail === 'full' ? fullOutput(result, elapsedMs) : summaryOutput(result);
+      return request.detail === 'full'
+        ? fullOutput(result, scores, regime, elapsedMs)
+        : summaryOutput(result, scores, regime);
     } catch (error) {
       throw asToolError(error);
     }

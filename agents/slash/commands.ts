@@ -45,6 +45,7 @@ const ALIASES: readonly Alias[] = [
   { name: 'portfolio', tool: 'get_portfolio', positional: ['account'] },
   { name: 'orders', tool: 'list_orders', positional: ['account'] },
   { name: 'screen', tool: 'screen_stocks', positional: [] },
+  { name: 'model', tool: 'model_status', positional: [] },
   { name: 'backtest', tool: 'run_backtest', positional: ['strategy', 'symbols', 'start', 'end'] },
   { name: 'tune', tool: 'optimize_strategy', positional: ['strategy', 'symbols'] },
   { name: 'optimize', tool: 'optimize_portfolio', positional: ['symbols', 'objective'] },

@@ -50,6 +50,20 @@ describe('countersign models', () => {
       /^screen v1: \d+ training rows \(\d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}\) against \d+ newer rows/,
     );
     expect(drift.stdout.match(/ PSI \d+\.\d{3} {2}KS \d\.\d{3} \(p /g)).toHaveLength(9);
+    // The screen serves the model: a model column, and a line naming the model and its figures.
+    const screen = await runCli(['screen', '--as-of', '2021-04-21', '--top', '3'], env);
+    expect(screen.stderr).not.toMatch(/error|warn/i);
+    expect(screen.code).toBe(0);
+    expect(screen.stdout).toMatch(/ {2}model \d\.\d\d {2}\$/);
+    expect(screen.stdout).toMatch(
+      /Model score: screen v1 \((staging|production)\), out of sample over \d+ months: mean rank IC /,
+    );
+    // --retrain: a new version with the live model's hyper-parameters.
+    const retrained = await runCli(['models', 'train', '--retrain', '--json'], env);
+    expect(retrained.stderr).not.toContain('Error');
+    expect(retrained.code).toBe(0);
+    expect(retrained.stderr).toContain('retraining screen v1');
+    expect(JSON.parse(retrained.stdout)).toMatchObject({ version: 2, status: 'staging' });
     const bad = await runCli(['models', 'promote', 'screen', '--model-version', 'x'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--model-version must be a positive whole number; got x');

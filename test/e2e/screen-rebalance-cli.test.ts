@@ -77,6 +77,8 @@ describe('countersign screen through screen_stocks', () => {
       'winsorize',
       'factor_stats',
       'rows',
+      'model_unavailable',
+      'regime',
       'elapsed_ms',
     ]);
     for (const row of out.rows)
