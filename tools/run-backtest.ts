@@ -14,6 +14,7 @@ import {
 } from '../core/series/price-series.js';
 import { STRATEGIES } from '../core/strategies/index.js';
 import { StrategyParamsError } from '../core/strategies/params.js';
+import { REGIMES, type RegimeSeries, regimeOn } from '../models/regime.js';
 import type { Pool } from '../store/db/pool.js';
 import { FileRejected } from '../store/market-data/bar-file.js';
 import { loadSeries, MissingDataError } from '../store/market-data/load-series.js';
@@ -33,6 +34,7 @@ import {
   snakeKeys,
   storedSettings,
 } from './engine-settings.js';
+import { regimesOf } from './market-regime.js';
 import { seriesSourceOf } from './series-source.js';
 import { defineTool, isoDate, RECORDS, ToolError, type ToolPrincipal } from './tool.js';
 
@@ -60,6 +62,13 @@ const input = z.object({
     .optional()
     .describe('Last bar date, ISO YYYY-MM-DD, inclusive. Omitted: the latest stored bar.'),
   ...ENGINE_SETTINGS,
+  regimes: z
+    .array(z.enum(REGIMES))
+    .min(1)
+    .optional()
+    .describe(
+      'Trade only on days whose market regime is one of these (positions close when it leaves).',
+    ),
   price_mode: z
     .enum(PRICE_MODES)
     .default(DEFAULT_PRICE_MODE)
@@ -160,6 +169,13 @@ const output = z.object({
   params: z.record(z.string(), z.number()).describe('Parameters used, defaults filled in.'),
   symbols: z.array(z.string()).describe('Tickers traded.'),
   price_mode: z.enum(PRICE_MODES).describe('Which prices the run used (see prices).'),
+  regimes: z
+    .object({
+      allowed: z.array(z.string()),
+      days_allowed: z.number().describe('Bars in the run on an allowed regime day.'),
+    })
+    .optional()
+    .describe('The regime filter, when given.'),
   prices: z.string().describe('Which prices the run used, in words.'),
   dividends: z
     .number()
@@ -335,12 +351,21 @@ export const runBacktestTool = defineTool({
       const series = await loadSeries(source, { symbols, from: request.start, to: request.end });
       signal.throwIfAborted();
       progress(1, 3, 'prices loaded; running the backtest');
+      const wanted = request.regimes;
+      const regimeDays = wanted ? await regimesOf(context) : undefined;
+      const allowed = wanted
+        ? (date: string) => {
+            const day = regimeOn(regimeDays as RegimeSeries, date);
+            return day !== undefined && day.date === date && wanted.includes(day.regime);
+          }
+        : undefined;
       const runStarted = performance.now();
       const result = runBacktest({
         strategy: request.strategy,
         params: request.params,
         views: series.map((one) => priceView(one, request.price_mode)),
         config: engineConfigOf(request),
+        ...(allowed ? { allowed } : {}),
       });
       const runMs = performance.now() - runStarted;
       signal.throwIfAborted();
@@ -354,6 +379,7 @@ export const runBacktestTool = defineTool({
       const settings: BacktestSettings & Record<string, unknown> = {
         ...storedSettings(request),
         price_mode: request.price_mode,
+        ...(wanted ? { regimes: wanted } : {}),
         // Where the bars came from: the database, or files the caller named (the CLI's --data).
         bars_from: source.kind,
       };
@@ -380,6 +406,14 @@ export const runBacktestTool = defineTool({
         params: result.inputs.params,
         symbols: result.inputs.symbols,
         price_mode: result.inputs.priceMode,
+        ...(wanted && allowed
+          ? {
+              regimes: {
+                allowed: wanted,
+                days_allowed: result.curve.dates.filter(allowed).length,
+              },
+            }
+          : {}),
         prices: describePriceMode(result.inputs.priceMode),
         dividends: result.corporateActions.dividends,
         splits_applied: result.corporateActions.splitsApplied,

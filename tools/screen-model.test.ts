@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../config/logger.js';
 import type { PriceSeries } from '../core/series/price-series.js';
 import { buildPanel, rowsAt } from '../models/features.js';
+import { marketRegimes } from '../models/regime.js';
 import { listModels } from '../models/registry.js';
 import { createModelRuntime } from '../models/runtime.js';
 import { attachModels, createModelService, type ModelService } from '../models/service.js';
@@ -148,6 +149,27 @@ describe('the model service', () => {
     // Before 63 days of prices there is no label.
     const early = await screen({ as_of: '1999-12-31', top: 3, symbols: ['AAPL', 'KO'] });
     expect(early.regime).toBeNull();
+  });
+
+  it('backtests sma_cross only in calm-up regimes: every entry signalled on a calm-up day', async () => {
+    const { runBacktestTool } = await import('./run-backtest.js');
+    const args = { strategy: 'sma_cross', symbols: ['KO'], params: { fast: 10, slow: 50 } };
+    const every = await screen(args, runBacktestTool as never);
+    const gated = await screen({ ...args, regimes: ['calm-up'] }, runBacktestTool as never);
+    expect(gated.regimes.allowed).toEqual(['calm-up']);
+    expect(gated.regimes.days_allowed).toBeGreaterThan(100);
+    expect(gated.regimes.days_allowed).toBeLessThan(gated.bars);
+    expect(gated.trade_count).toBeLessThan(every.trade_count);
+    expect(gated.trade_count).toBeGreaterThan(0);
+    const regimes = marketRegimes(series);
+    const index = new Map(regimes.dates.map((date, k) => [date, k]));
+    const ko = series.find((one) => one.symbol === 'KO') as PriceSeries;
+    for (const trade of gated.trades) {
+      // Signalled on the close before the entry's fill (fills at the next open).
+      const entry = ko.dates.indexOf(trade.entry_date);
+      const signalDay = ko.dates[entry - 1] as string;
+      expect(regimes.days[index.get(signalDay) as number]?.regime).toBe('calm-up');
+    }
   });
 
   it('a changed model file: the screen answers without a model score and says why; restored, it serves again', async () => {

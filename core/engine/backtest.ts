@@ -3,6 +3,7 @@ import { computeMetrics, drawdownCurve } from '../metrics/compute-metrics.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { buildPanel } from '../series/panel.js';
 import type { BarView, PriceMode } from '../series/price-series.js';
+import { gateStrategy } from '../strategies/gated.js';
 import { strategyByName } from '../strategies/index.js';
 import { parseStrategyParams } from '../strategies/params.js';
 import type { HistoryNeed, Strategy, StrategyParams } from '../strategies/strategy.js';
@@ -16,6 +17,8 @@ export interface BacktestRequest {
   params?: StrategyParams;
   views: BarView[];
   config?: EngineConfigInput;
+  /** Trade only on the days this allows (core/strategies/gated.ts); omitted: every day. */
+  allowed?: (date: string) => boolean;
 }
 
 /** A fingerprint of the bars a run used, so a replay can tell it has the same data. */
@@ -108,7 +111,8 @@ function scratchFor(length: number) {
 
 /** Runs one backtest. Throws StrategyParamsError, EngineConfigError or BacktestInputError on bad input. */
 export function runBacktest(request: BacktestRequest): BacktestResult {
-  const strategy = strategyByName(request.strategy);
+  const named = strategyByName(request.strategy);
+  const strategy = request.allowed ? gateStrategy(named, request.allowed) : named;
   const params = parseStrategyParams(strategy, request.params ?? {});
   const config = resolveEngineConfig(request.config);
   const { views } = request;
