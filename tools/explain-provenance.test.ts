@@ -188,6 +188,9 @@ describe('explain_trade provenance', () => {
     expect(contributions.length).toBeGreaterThan(1);
     // The score is the sum of the contributions, as the screen defines it.
     expect(contributions.reduce((a, b) => a + b, 0)).toBeCloseTo(screen?.score as number, 9);
+    // No model core in this process: said, not guessed.
+    expect(screen?.model).toBe('none: this process runs no model core');
+    expect(screen?.model_score).toBeNull();
   });
 
   it('gives each fill its reference price and slippage, and the notes and passages about it', async () => {

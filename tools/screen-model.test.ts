@@ -22,6 +22,7 @@ import { createToolContext } from './context.js';
 import { invokeTool } from './invoke.js';
 import { modelStatus } from './model-status.js';
 import { screenStocksTool } from './screen-stocks.js';
+import { screenOf } from './trade-provenance.js';
 
 let db: TestDatabase;
 let folder: { dir: string; cleanup: () => Promise<void> };
@@ -149,6 +150,21 @@ describe('the model service', () => {
     // Before 63 days of prices there is no label.
     const early = await screen({ as_of: '1999-12-31', top: 3, symbols: ['AAPL', 'KO'] });
     expect(early.regime).toBeNull();
+  });
+
+  it("explain_trade's re-run screen carries the model's score and contributions for the symbol", async () => {
+    const context = createToolContext({
+      principal: { id: local, handle: 'local', scopes: ['read'] },
+      pool: db.pool,
+      orders: {} as never,
+      channel: 'mcp',
+    });
+    const { found } = await screenOf(context, 'KO', { screen: { as_of: '2015-06-30' } } as never);
+    expect(found?.model_score).toBeTypeOf('number');
+    expect(Object.keys(found?.model_contributions ?? {})).toHaveLength(9);
+    expect(found?.model).toMatch(
+      /^screen v1 \(staging\), trained \d{4}-\d\d-\d\d to 2021-\d\d-\d\d: trained past the screen date, so it has seen what followed$/,
+    );
   });
 
   it('backtests sma_cross only in calm-up regimes: every entry signalled on a calm-up day', async () => {

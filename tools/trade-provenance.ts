@@ -13,6 +13,7 @@ import { priceView } from '../core/series/price-series.js';
 import { STRATEGIES, strategyByName } from '../core/strategies/index.js';
 import { parseStrategyParams } from '../core/strategies/params.js';
 import { strategyReading } from '../core/strategies/readings.js';
+import { modelsOf, type ScreenScores } from '../models/service.js';
 import type { ProposalOrigin } from '../orders/types.js';
 import { loadSeries } from '../store/market-data/load-series.js';
 import { loadUniverse } from '../store/market-data/universe.js';
@@ -62,6 +63,17 @@ export const provenanceOutput = {
       factors: z.record(z.string(), z.number()).describe('Raw factor values'),
       weights: z.record(z.string(), z.number()).describe('Factor weights used'),
       excluded: z.string().nullable().describe('Why it was not ranked, when it was not'),
+      model_score: z
+        .number()
+        .nullable()
+        .describe("The live model's score for it on that date; null: not scored"),
+      model_contributions: z
+        .record(z.string(), z.number())
+        .optional()
+        .describe('Per feature, how far it moved model_score'),
+      model: z
+        .string()
+        .describe('Which model scored it (a model trained past the screen date has seen it)'),
     })
     .nullable()
     .describe('The screen that picked it, re-run on the stored bars, when one was recorded'),
@@ -218,11 +230,17 @@ export async function screenOf(
       symbols: 'all',
       to: recorded.as_of,
     });
+    const models = modelsOf(context.pool);
+    const scores: ScreenScores = models
+      ? await models.screenScores(universe.series, recorded.as_of)
+      : { available: false, reason: 'this process runs no model core' };
     const result = screenStocks(universe, {
       asOf: recorded.as_of,
       top: MAX_TOP,
       ...(recorded.weights ? { weights: recorded.weights } : {}),
+      ...(scores.available ? { modelScores: scores.scores } : {}),
     });
+    const parts = scores.available ? scores.contributions?.[symbol] : undefined;
     const row = result.rows.find((r) => r.symbol === symbol);
     const exclusion = result.exclusions.find((e) => e.symbol === symbol);
     return {
@@ -239,6 +257,11 @@ export async function screenOf(
           : exclusion
             ? `${exclusion.reason}: ${exclusion.detail}`
             : `not in the top ${MAX_TOP}`,
+        model_score: scores.available ? (scores.scores[symbol] ?? null) : null,
+        ...(parts ? { model_contributions: parts } : {}),
+        model: scores.available
+          ? `${scores.model.name} v${scores.model.version} (${scores.model.status}), trained ${scores.model.trained_from} to ${scores.model.trained_to}${(scores.model.trained_to ?? '') > recorded.as_of ? ': trained past the screen date, so it has seen what followed' : ''}`
+          : `none: ${scores.reason}`,
       },
       notKnown: [],
     };
