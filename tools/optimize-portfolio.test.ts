@@ -92,6 +92,7 @@ describe('optimize_portfolio defaults', () => {
       'end',
       'lookback',
       'mean_estimator',
+      'expected_returns',
       'covariance_estimator',
       'shrinkage',
       'returns',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   COVARIANCE_ESTIMATORS,
   type CovarianceEstimator,
+  type EstimateResult,
   estimate,
   MEAN_ESTIMATORS,
   type MeanEstimator,
@@ -16,11 +17,13 @@ import {
   type PortfolioObjective,
   PortfolioSolverError,
 } from '../core/portfolio/optimize/index.js';
+import type { PriceSeries } from '../core/series/price-series.js';
+import { modelsOf, type ScreenScores } from '../models/service.js';
 import { FileRejected } from '../store/market-data/bar-file.js';
 import { loadSeries, MissingDataError } from '../store/market-data/load-series.js';
 import { listSymbols, loadSectors } from '../store/market-data/universe.js';
 import { seriesSourceOf } from './series-source.js';
-import { defineTool, isoDate, READ_ONLY, ToolError } from './tool.js';
+import { defineTool, isoDate, READ_ONLY, type ToolContext, ToolError } from './tool.js';
 
 /** The most symbols one optimization takes. */
 export const MAX_PORTFOLIO_SYMBOLS = 100;
@@ -96,6 +99,12 @@ const input = z.object({
     .describe(
       'Expected returns: historical (default, mean × 252), ewma (span) or shrunk (James–Stein).',
     ),
+  expected_returns: z
+    .enum(['estimator', 'model'])
+    .default('estimator')
+    .describe(
+      "estimator (default): mean_estimator's. model: the live screening model's forecast (its score × what a unit of score was worth out of sample).",
+    ),
   covariance_estimator: z
     .enum(COVARIANCE_ESTIMATORS as [CovarianceEstimator, ...CovarianceEstimator[]])
     .default('sample')
@@ -148,6 +157,9 @@ const output = z.object({
   end: z.string().describe('ISO date of the last return in the window (the as-of date).'),
   lookback: z.number().describe('Daily returns used per symbol.'),
   mean_estimator: z.string().describe('Expected-return estimator used.'),
+  expected_returns: z
+    .string()
+    .describe('Where μ came from: the estimator, or the model named with how it forecasts.'),
   covariance_estimator: z.string().describe('Covariance estimator used.'),
   shrinkage: z.number().nullable().describe('Ledoit–Wolf shrinkage intensity, or null.'),
   returns: z.string().describe('What the estimators read.'),
@@ -231,6 +243,58 @@ function asToolError(error: unknown): unknown {
   return error;
 }
 
+/**
+ * expected_returns "model": μ_i = μ̄ + 12 · slope · (score_i − mean score), where μ̄ is the
+ * cross-sectional mean of the estimator's μ (the market's level is not what the model forecasts),
+ * score the live screening model's predicted percentile of the next 21 days' return on the last
+ * return date, and slope the pooled out-of-sample return per unit of score from its walk-forward
+ * report. A model whose slope was not positive out of sample forecasts no difference (μ̄ for
+ * all); a symbol it cannot score gets μ̄. The covariance stays the estimator's.
+ */
+async function modelForecast(
+  context: ToolContext,
+  series: readonly PriceSeries[],
+  estimated: EstimateResult,
+  asOf: string,
+): Promise<{ mu: Float64Array; said: string; notes: string[] }> {
+  const models = modelsOf(context.pool);
+  const scores: ScreenScores = models
+    ? await models.screenScores(series, asOf)
+    : { available: false, reason: 'this process runs no model core' };
+  if (!scores.available)
+    throw new ToolError(
+      `expected_returns "model": no model can forecast: ${scores.reason}`,
+      'unavailable',
+    );
+  const record = await models?.active();
+  const slope = record?.metrics.walk_forward?.oos_slope ?? 0;
+  const n = estimated.symbols.length;
+  const level = estimated.mu.reduce((a, b) => a + b, 0) / Math.max(n, 1);
+  const known = estimated.symbols.filter((symbol) => scores.scores[symbol] !== undefined);
+  const meanScore =
+    known.reduce((a, symbol) => a + (scores.scores[symbol] as number), 0) /
+    Math.max(known.length, 1);
+  const mu = new Float64Array(n);
+  estimated.symbols.forEach((symbol, i) => {
+    const score = scores.scores[symbol];
+    mu[i] = score === undefined || !(slope > 0) ? level : level + 12 * slope * (score - meanScore);
+  });
+  const name = `${scores.model.name} v${scores.model.version} (${scores.model.status})`;
+  const notes: string[] = [];
+  if (!(slope > 0))
+    notes.push(
+      `${name} showed no positive return per unit of score out of sample (slope ${slope}); every symbol is forecast the same μ, ${level.toFixed(4)}`,
+    );
+  const unscored = estimated.symbols.filter((symbol) => scores.scores[symbol] === undefined);
+  if (unscored.length > 0)
+    notes.push(`not scored (under a year of history), forecast μ̄: ${unscored.join(', ')}`);
+  return {
+    mu,
+    said: `${name}: μ = ${level.toFixed(4)} (the estimator's cross-sectional mean) + 12 × ${slope} (out-of-sample return per unit of score, a month) × (score − its mean), scores as of ${asOf}`,
+    notes,
+  };
+}
+
 export const optimizePortfolioTool = defineTool({
   name: 'optimize_portfolio',
   title: 'Optimize portfolio weights',
@@ -271,8 +335,12 @@ export const optimizePortfolioTool = defineTool({
         covariance: request.covariance_estimator,
         ...(request.span === undefined ? {} : { span: request.span }),
       });
+      const forecast =
+        request.expected_returns === 'model'
+          ? await modelForecast(context, series, estimated, returns.dates.at(-1) ?? '')
+          : undefined;
       const result = optimizePortfolio({
-        estimate: estimated,
+        estimate: forecast ? { ...estimated, mu: forecast.mu } : estimated,
         objective: request.objective,
         riskFreeRate: request.risk_free,
         riskAversion: request.risk_aversion,
@@ -313,10 +381,11 @@ export const optimizePortfolioTool = defineTool({
         end: returns.dates[returns.dates.length - 1] ?? '',
         lookback: returns.T,
         mean_estimator: estimated.mean,
+        expected_returns: forecast?.said ?? `the ${estimated.mean} estimator`,
         covariance_estimator: estimated.covariance,
         shrinkage: estimated.shrinkage,
         returns: 'daily simple returns of adjusted closes, annualised with 252 days',
-        notes: result.notes,
+        notes: [...(forecast?.notes ?? []), ...result.notes],
         ...(skipIncomplete ? { dropped } : {}),
         ...(request.frontier_points === undefined
           ? {}

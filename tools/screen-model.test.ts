@@ -167,6 +167,27 @@ describe('the model service', () => {
     );
   });
 
+  it('optimize_portfolio forecasts with the model when asked, and says how', async () => {
+    const { optimizePortfolioTool } = await import('./optimize-portfolio.js');
+    const symbols = ['AAPL', 'KO', 'XOM', 'JPM', 'MSFT', 'PG', 'JNJ', 'CAT', 'AMZN', 'BA'];
+    const args = { symbols, objective: 'max_sharpe', end: '2020-12-31', lookback: 504 };
+    const plain = await screen(args, optimizePortfolioTool as never);
+    expect(plain.expected_returns).toBe('the historical estimator');
+    const modelled = await screen(
+      { ...args, expected_returns: 'model' },
+      optimizePortfolioTool as never,
+    );
+    expect(modelled.expected_returns).toMatch(
+      /^screen v1 \(staging\): μ = -?\d\.\d{4} \(the estimator's cross-sectional mean\) \+ 12 × -?[\d.e-]+ \(out-of-sample return per unit of score, a month\) × \(score − its mean\), scores as of 2020-12-31$/,
+    );
+    const [model] = await listModels(db.pool, 'screen');
+    const slope = model?.metrics.walk_forward?.oos_slope ?? 0;
+    if (slope > 0) expect(modelled.weights).not.toEqual(plain.weights);
+    else expect(modelled.notes[0]).toMatch(/no positive return per unit of score out of sample/);
+    const total = modelled.weights.reduce((a: number, w: Output) => a + w.weight, 0);
+    expect(total).toBeCloseTo(1, 6);
+  });
+
   it('backtests sma_cross only in calm-up regimes: every entry signalled on a calm-up day', async () => {
     const { runBacktestTool } = await import('./run-backtest.js');
     const args = { strategy: 'sma_cross', symbols: ['KO'], params: { fast: 10, slow: 50 } };
