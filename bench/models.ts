@@ -9,10 +9,13 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PROJECT_ROOT } from '../config/app-info.js';
 import { silentLogger } from '../config/logger.js';
-import { buildPanel } from '../models/features.js';
+import { buildPanel, FEATURES, rowsAt } from '../models/features.js';
 import { trainBoosting } from '../models/gradient-boosting.js';
-import { treeEnsembleToOnnx } from '../models/onnx-export.js';
+import { ensembleFromOnnx, treeEnsembleToOnnx } from '../models/onnx-export.js';
+import { marketRegimes } from '../models/regime.js';
 import { createModelRuntime } from '../models/runtime.js';
+import { fitScreenModel } from '../models/train-task.js';
+import { contributions, type TreeEnsemble } from '../models/tree-ensemble.js';
 import { trainOn, walkForward } from '../models/walk-forward.js';
 import { loadSeries } from '../store/market-data/load-series.js';
 import { SAMPLE_DIR } from '../store/market-data/sample.js';
@@ -128,5 +131,111 @@ export async function benchModelsValidation(emit: (line: object) => void): Promi
     dataset,
     seconds: ms((performance.now() - started) / 1000),
     ...report,
+  });
+}
+
+/**
+ * What a user's first start and each screen cost: the first-start training on the bundled
+ * sample (features, walk-forward, the model, its ONNX; the server runs the same in a worker
+ * thread), then a screen's model work on the shared 504 stocks — point-in-time features on one
+ * date, the ONNX score, per-feature contributions for every symbol — and the market regimes over
+ * the whole history (computed once per price change, then kept).
+ */
+export async function benchModelsServing(emit: (line: object) => void): Promise<void> {
+  const sampleSymbols = readdirSync(SAMPLE_DIR)
+    .filter((file) => /^[A-Z.]+\.csv(\.gz)?$/.test(file))
+    .map((file) => file.replace(/\.csv(\.gz)?$/, ''));
+  const sample = await loadSeries({ kind: 'files', path: SAMPLE_DIR }, { symbols: sampleSymbols });
+  const started = performance.now();
+  const fitted = fitScreenModel(sample);
+  emit({
+    bench: 'models_first_start_training',
+    dataset: 'sample',
+    symbols: sample.length,
+    target_s: 30,
+    seconds: ms((performance.now() - started) / 1000),
+    oos_months: fitted.report.test_months,
+    beats_momentum: fitted.report.beats_momentum,
+  });
+
+  const shared = path.resolve(PROJECT_ROOT, '..', 'shared', 'data', 'sp500-daily');
+  const dataset = existsSync(shared) ? 'sp500-daily' : 'sample';
+  const series =
+    dataset === 'sample'
+      ? sample
+      : await loadSeries(
+          { kind: 'files', path: shared },
+          {
+            symbols: readdirSync(shared)
+              .filter((file) => /^[A-Z.]+\.csv(\.gz)?$/.test(file))
+              .map((file) => file.replace(/\.csv(\.gz)?$/, '')),
+          },
+        );
+  const runtime = createModelRuntime({ logger: silentLogger(), provider: 'cpu' });
+  try {
+    const loaded = await runtime.load('screen', fitted.onnx, FEATURES.length);
+    const ensemble = ensembleFromOnnx(fitted.onnx) as TreeEnsemble;
+    const laps = { features: [] as number[], score: [] as number[], contributions: [] as number[] };
+    for (let k = 0; k < 25; k++) {
+      let t = performance.now();
+      const rows = rowsAt(series, '2020-12-31');
+      laps.features.push(performance.now() - t);
+      const x = new Float32Array(rows.length * FEATURES.length);
+      rows.forEach((row, j) => {
+        x.set(row.features, j * FEATURES.length);
+      });
+      t = performance.now();
+      await runtime.score(loaded, x);
+      laps.score.push(performance.now() - t);
+      t = performance.now();
+      for (const row of rows) contributions(ensemble, row.features);
+      laps.contributions.push(performance.now() - t);
+    }
+    const p = (values: number[], q: number) =>
+      ms(
+        percentile(
+          [...values].sort((a, b) => a - b),
+          q,
+        ),
+      );
+    emit({
+      bench: 'models_screen_scoring',
+      dataset,
+      symbols: series.length,
+      n: 25,
+      features_p50_ms: p(laps.features, 0.5),
+      onnx_score_p50_ms: p(laps.score, 0.5),
+      contributions_p50_ms: p(laps.contributions, 0.5),
+      total_p95_ms: p(
+        laps.features.map(
+          (f, k) => f + (laps.score[k] as number) + (laps.contributions[k] as number),
+        ),
+        0.95,
+      ),
+    });
+  } finally {
+    await runtime.close();
+  }
+  const regimeLaps: number[] = [];
+  let counts: Record<string, number> = {};
+  for (let k = 0; k < 5; k++) {
+    const t = performance.now();
+    const regimes = marketRegimes([...series]);
+    regimeLaps.push(performance.now() - t);
+    counts = {};
+    for (const day of regimes.days) if (day) counts[day.regime] = (counts[day.regime] ?? 0) + 1;
+  }
+  emit({
+    bench: 'models_regimes',
+    dataset,
+    symbols: series.length,
+    days: Object.values(counts).reduce((a, b) => a + b, 0),
+    by_regime: counts,
+    p50_ms: ms(
+      percentile(
+        [...regimeLaps].sort((a, b) => a - b),
+        0.5,
+      ),
+    ),
   });
 }

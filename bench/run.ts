@@ -12,7 +12,7 @@ import { benchBots } from './bots.js';
 import { benchChat } from './chat.js';
 import { benchImport } from './import.js';
 import { benchMcp } from './mcp.js';
-import { benchModels, benchModelsValidation } from './models.js';
+import { benchModels, benchModelsServing, benchModelsValidation } from './models.js';
 import { benchOrders } from './orders.js';
 import { benchPortfolio } from './portfolio.js';
 import { benchPrices } from './prices.js';
@@ -61,5 +61,6 @@ if (only === undefined || only === 'rag-stores') await benchRagStores(config, em
 if (only === undefined || only === 'bots') await benchBots(config, emit);
 if (only === undefined || only === 'models') {
   await benchModels(emit);
+  await benchModelsServing(emit);
   await benchModelsValidation(emit);
 }

@@ -74,7 +74,8 @@ describe('MCP server', () => {
     // The whole listing, as an MCP client receives it. It was held under 30,000 characters for
     // 15 tools; the research tools' CLI-grade inputs (engine settings, grids, what-if holdings,
     // detail), imported trades in trade_stats and explain_trade, add_note and
-    // search_trade_history (17 tools) bring it to about 37,000. A small local model is never
+    // search_trade_history (17 tools) bring it to about 37,000; model_status and the model and
+    // regime fields (18 tools) to 37,900, with descriptions cut to fit. A small local model is never
     // sent the whole listing: the chat agent sends at most 8 tools a call (agents/tool-filter.ts;
     // its own budget test is there).
     expect(JSON.stringify(tools).length).toBeLessThan(38_000);

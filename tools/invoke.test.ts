@@ -209,7 +209,10 @@ describe('invokeTool', () => {
     let calls = 0;
     for (const one of TOOLS) {
       const fields = Object.keys(one.input.shape);
-      const key = fc.oneof(fc.constantFrom(...fields), fc.string({ maxLength: 8 }));
+      const key =
+        fields.length > 0
+          ? fc.oneof(fc.constantFrom(...fields), fc.string({ maxLength: 8 }))
+          : fc.string({ maxLength: 8 });
       const args = fc.oneof(
         fc.dictionary(key, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 }),
         fc.jsonValue({ maxDepth: 1 }),

@@ -38,7 +38,7 @@ export const modelStatus = defineTool({
   name: 'model_status',
   title: 'Model status',
   description:
-    'Which learned screening model is live (production, else newest staging), its out-of-sample IC and top-decile return beside 12-1 momentum, every version, the execution provider and the last drift check. Read-only: promoting and retiring are for `countersign models`.',
+    'Which learned screening model is live (production, else newest staging), how it did out of sample beside 12-1 momentum, every version, the provider and the last drift check. Read-only.',
   input: z.object({}),
   output,
   writes: false,

@@ -108,16 +108,11 @@ const row = z.object({
     .optional()
     .describe('detail full: oriented (higher = better), clipped z-score per factor.'),
   missing: z.array(z.string()).describe('Factors the symbol lacks (too little history).'),
-  model_score: z
-    .number()
-    .nullable()
-    .describe(
-      "The live model's predicted percentile (0-1) of the next 21 days' return; null: not scored.",
-    ),
+  model_score: z.number().nullable().describe('Learned score, 0-1; null: not scored.'),
   model_contributions: z
     .record(z.string(), z.number())
     .optional()
-    .describe('Per feature: how far it moved model_score from the model bias.'),
+    .describe('Per feature: its push on model_score from the bias.'),
 });
 
 export const modelLabelSchema = z
@@ -140,7 +135,7 @@ export const modelLabelSchema = z
         beats_momentum: z.boolean(),
       })
       .nullable()
-      .describe('Walk-forward figures beside 12-1 momentum on the same months.'),
+      .describe('Walk-forward figures beside 12-1 momentum.'),
     provider: z.string().describe('cpu or cuda.'),
   })
   .describe('The model behind model_score, and how it did out of sample.');
@@ -329,7 +324,7 @@ function fullOutput(
 export const screenStocksTool = defineTool({
   name: 'screen_stocks',
   title: 'Screen stocks',
-  description: `Ranks every symbol in our database (or those in symbols) on one date (as_of, default the latest bar) by a weighted sum of cross-sectional factor z-scores (clipped to ±winsorize), after optional filters (min_price, min_dollar_volume in USD, sectors, above_sma200). Each row also has model_score, the live learned model's predicted percentile of the next 21 days' return, with per-feature contributions; the answer names the model, its status and its out-of-sample figures beside momentum (model_unavailable says why when there is none). Weight model_score to blend it in. regime: the market regime on as_of (calm/volatile, up/down, or sideways); regimes filters on it. Returns the top ${DEFAULT_TOP} rows by default (at most ${MAX_TOP}) with each factor's contribution. Use it to find candidates; it is not advice and trades nothing. Use get_quote or get_bars to look at one symbol, optimize_portfolio to weigh a chosen list.`,
+  description: `Ranks every symbol in our database (or those in symbols) on one date (as_of, default the latest bar) by a weighted sum of cross-sectional factor z-scores (clipped to ±winsorize), after optional filters (min_price, min_dollar_volume in USD, sectors, above_sma200). Rows also carry model_score (the live learned model's predicted percentile of the next 21 days' return) with per-feature contributions; model names the model and its out-of-sample figures. regime: the market regime on as_of; regimes filters on it. Returns the top ${DEFAULT_TOP} rows by default (at most ${MAX_TOP}) with each factor's contribution. Use it to find candidates; it is not advice and trades nothing. Use get_quote or get_bars to look at one symbol, optimize_portfolio to weigh a chosen list.`,
   input,
   output,
   writes: false,

@@ -60,6 +60,20 @@ describe('embedded mode, end to end', () => {
     expect(server.stderr()).toMatch(
       /Not configured \(see the README for each\):[\s\S]*Telegram[\s\S]*TELEGRAM_BOT_TOKEN/,
     );
+    // The first screening model is trained on the sample in the background, then serves.
+    const deadline = Date.now() + 60_000;
+    let models: { status: string; detail?: string; provider?: string } | undefined;
+    while (Date.now() < deadline) {
+      const health = (await (await fetch(`${url}/health`)).json()) as {
+        components: Record<string, { status: string; detail?: string; provider?: string }>;
+      };
+      models = health.components.models;
+      if (models?.detail?.startsWith('screen v1')) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(models).toMatchObject({ status: 'ok', provider: 'cpu' });
+    expect(models?.detail).toMatch(/^screen v1 \(staging\) on cpu/);
+    await server.waitFor(/screening model trained on the stored prices/);
     // stdout carries JSON logs only.
     for (const line of server.stdout().trim().split('\n'))
       expect(() => JSON.parse(line)).not.toThrow();
