@@ -15,7 +15,7 @@ import {
   RegistryError,
   retireModel,
 } from '../models/registry.js';
-import { driftReport, liveModel } from '../models/service.js';
+import { driftReport, liveModel, MIN_DRIFT_ROWS } from '../models/service.js';
 import { SCREEN_MODEL, trainScreenModel } from '../models/train-screen.js';
 import { loadSeries } from '../store/market-data/load-series.js';
 import { reportFailure } from './errors.js';
@@ -202,12 +202,13 @@ export function modelsDriftCommand(
             recent_rows: report.recent_rows,
             features: report.features,
             drifted: report.drifted,
+            judged: report.judged,
           }),
         );
         return;
       }
       console.log(
-        `${report.model}: ${report.trained_rows} training rows (${from} to ${to}) against ${report.recent_rows} newer rows`,
+        `${report.model}: ${report.trained_rows} training rows (${from} to ${to}) against ${report.recent_rows} newer rows${report.judged ? '' : ` (too few to judge drift: at least ${MIN_DRIFT_ROWS} are needed; shown for information)`}`,
       );
       for (const one of report.features)
         console.log(

@@ -74,10 +74,15 @@ export interface DriftReport {
   recent_rows: number;
   /** Per feature; empty when there are no month ends after the training window. */
   features: FeatureDrift[];
-  /** Features beyond the PSI threshold. */
+  /** Features beyond the PSI threshold (none while too few newer rows to judge). */
   drifted: string[];
+  /** False with under MIN_DRIFT_ROWS newer rows: PSI on a handful of rows is noise. */
+  judged: boolean;
   checked_at: string;
 }
+
+/** Newer (month, symbol) rows a drift verdict needs. */
+export const MIN_DRIFT_ROWS = 100;
 
 /** Per-feature PSI and KS of `model`'s training rows against the rows after its window, in `series`. */
 export function driftReport(model: ModelRecord, series: readonly PriceSeries[]): DriftReport {
@@ -86,13 +91,16 @@ export function driftReport(model: ModelRecord, series: readonly PriceSeries[]):
   const to = model.trainTo ?? '9999-12-31';
   const trained = panel.filter((row) => row.date >= from && row.date <= to).map((r) => r.features);
   const recent = panel.filter((row) => row.date > to).map((row) => row.features);
-  const features =
-    recent.length > 0 && trained.length > 0 ? featureDrift(model.features, trained, recent) : [];
+  const judged = recent.length >= MIN_DRIFT_ROWS && trained.length > 0;
+  const features = (
+    recent.length > 0 && trained.length > 0 ? featureDrift(model.features, trained, recent) : []
+  ).map((one) => ({ ...one, flagged: judged && one.flagged }));
   return {
     model: `${model.name} v${model.version}`,
     trained_rows: trained.length,
     recent_rows: recent.length,
     features,
+    judged,
     drifted: features.filter((one) => one.flagged).map((one) => one.feature),
     checked_at: new Date().toISOString(),
   };

@@ -102,9 +102,7 @@ const input = z.object({
   expected_returns: z
     .enum(['estimator', 'model'])
     .default('estimator')
-    .describe(
-      "estimator (default): mean_estimator's. model: the live screening model's forecast (its score × what a unit of score was worth out of sample).",
-    ),
+    .describe("estimator (default): mean_estimator's; model: the learned model's forecast."),
   covariance_estimator: z
     .enum(COVARIANCE_ESTIMATORS as [CovarianceEstimator, ...CovarianceEstimator[]])
     .default('sample')

@@ -66,9 +66,7 @@ const input = z.object({
     .array(z.enum(REGIMES))
     .min(1)
     .optional()
-    .describe(
-      'Trade only on days whose market regime is one of these (positions close when it leaves).',
-    ),
+    .describe('Trade only in these market regimes (positions close on leaving).'),
   price_mode: z
     .enum(PRICE_MODES)
     .default(DEFAULT_PRICE_MODE)

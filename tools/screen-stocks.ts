@@ -70,7 +70,7 @@ const input = z.object({
     .array(z.enum(REGIMES))
     .min(1)
     .optional()
-    .describe('Screen only when the market regime on as_of is one of these; else no rows.'),
+    .describe("Screen only if as_of's market regime is one of these."),
   weights: z
     .record(z.string(), z.number())
     .optional()
