@@ -130,6 +130,9 @@ export function rowsAt(
   asOf: string,
 ): { symbol: string; date: string; features: Float32Array }[] {
   const out: { symbol: string; date: string; features: Float32Array }[] = [];
+  // One buffer for every symbol's log returns (only the last 63 before i are read): no garbage
+  // per symbol, so a screen over 500 symbols does not wait on the collector.
+  let logReturns = new Float64Array(0);
   for (const one of series) {
     let lo = 0;
     let hi = one.dates.length;
@@ -140,9 +143,8 @@ export function rowsAt(
     }
     const i = lo - 1;
     if (i < HISTORY) continue;
-    // Only the last 63 log returns are read.
     const p = one.adjClose;
-    const logReturns = new Float64Array(i + 1);
+    if (logReturns.length < i + 1) logReturns = new Float64Array(Math.max(i + 1, 8192));
     for (let k = i - 63; k <= i; k++)
       logReturns[k] = Math.log((p[k] as number) / (p[k - 1] as number));
     const features = featuresAt(one, i, logReturns);
